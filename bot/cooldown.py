@@ -1,0 +1,63 @@
+"""Per-channel cooldown of public answers, so five helpers typing the same command post one card."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class Recent:
+    """An answer posted lately: where to point people who ask again."""
+
+    at: float
+    jump_url: str | None = None
+    """None while the first answer is still on its way."""
+
+
+class Cooldown:
+    """Remembers, per channel and topic, the last public answer for `seconds`."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._recent: OrderedDict[tuple[int, str], Recent] = OrderedDict()
+
+    def claim(self, channel: int, topic: str) -> Recent | None:
+        """Return the recent answer on `topic` in `channel`, or claim the topic and return None.
+
+        Claiming before the answer is sent means that helpers who ask at the same moment get a
+        pointer rather than a second card.
+        """
+        if self.seconds <= 0:
+            return None
+        now = self._clock()
+        self._forget_before(now - self.seconds)
+        recent = self._recent.get((channel, topic))
+        if recent is not None:
+            return recent
+        self._recent[(channel, topic)] = Recent(at=now)
+        return None
+
+    def posted(self, channel: int, topic: str, jump_url: str | None) -> None:
+        """Record where the answer that claimed `topic` ended up."""
+        recent = self._recent.get((channel, topic))
+        if recent is not None:
+            recent.jump_url = jump_url
+
+    def release(self, channel: int, topic: str) -> None:
+        """Forget a claim whose answer could not be sent, so the next asker gets one."""
+        self._recent.pop((channel, topic), None)
+
+    def __len__(self) -> int:
+        return len(self._recent)
+
+    def _forget_before(self, cutoff: float) -> None:
+        # Entries go in in time order, so the stale ones are all at the front.
+        while self._recent:
+            key, oldest = next(iter(self._recent.items()))
+            if oldest.at > cutoff:
+                return
+            del self._recent[key]
