@@ -1,0 +1,314 @@
+"""Guide objects to Discord embeds; the one place that knows Discord's size limits.
+
+Pure functions: no I/O and no interaction, so everything here is tested synchronously.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from urllib.parse import quote
+
+import discord
+
+from bot.guide import Framework, Guide, Resource
+from bot.matching import Suggestion
+from bot.walkthrough import Step, Walkthrough
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object).
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELD_LIMIT = 25
+EMBED_FIELD_NAME_LIMIT = 256
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+CONTENT_LIMIT = 2000
+BUTTON_LABEL_LIMIT = 80
+LINK_URL_LIMIT = 512
+SELECT_OPTION_LIMIT = 25
+SELECT_TEXT_LIMIT = 100
+"""Label, value and description of a select option."""
+SELECT_PLACEHOLDER_LIMIT = 150
+CHOICE_NAME_LIMIT = 100
+CUSTOM_ID_LIMIT = 100
+
+ELLIPSIS = "…"
+URL_SAFE_CHARACTERS = ":/?#@!$&'*+,;=%~.-_"
+"""Kept as they are in a link's address; others, the parentheses among them, are escaped."""
+QUERY_ECHO_LIMIT = 80
+"""How much of a learner's query a reply quotes back; enough to recognise it."""
+RESOURCES_PER_PAGE = 10
+FIELD_GAP = "\u200b"
+"""Zero-width space: Discord rejects an empty field name or value."""
+
+COLOUR_CARD = discord.Colour.blurple()
+COLOUR_NOT_FOUND = discord.Colour.orange()
+COLOUR_WALKTHROUGH = discord.Colour.green()
+
+KIND_EMOJI = {
+    "docs": "📘",
+    "tutorial": "🧭",
+    "video": "🎬",
+    "course": "🎓",
+    "book": "📗",
+    "article": "📰",
+}
+STEP_TITLES = {
+    Step.INTRO: "What backend development is",
+    Step.PREREQUISITES: "Prerequisites",
+    Step.LANGUAGE: "Choose your language",
+    Step.FRAMEWORK: "Choose a framework",
+    Step.RESOURCES: "Study resources",
+    Step.CONCLUSION: "Go build something",
+}
+
+
+def truncate(text: str, limit: int) -> str:
+    """Return `text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(ELLIPSIS), 0)].rstrip() + ELLIPSIS
+
+
+def quote_query(text: str) -> str:
+    """Return a learner's text made safe to echo: no markdown, links, mentions or invisibles.
+
+    Control and format characters (zero-width, direction marks) are dropped, the rest is cut to
+    `QUERY_ECHO_LIMIT` and shown as inline code, in which Discord renders no markdown, link or
+    mention. Backticks, which would close the code span, become a look-alike.
+    """
+    visible = "".join(
+        " " if char.isspace() else char
+        for char in text
+        if unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"} or char.isspace()
+    )
+    visible = " ".join(visible.split()).replace("`", "\u02cb")  # modifier letter grave accent
+    if not visible:
+        return "(nothing)"
+    return f"`{truncate(visible, QUERY_ECHO_LIMIT)}`"
+
+
+def link(title: str, url: str) -> str:
+    """Return a markdown link whose text and address cannot break out of the link syntax."""
+    text = discord.utils.escape_markdown(title).replace("[", "\\[").replace("]", "\\]")
+    return f"[{text}]({quote(url, safe=URL_SAFE_CHARACTERS)})"
+
+
+def choice_label(framework: Framework) -> str:
+    """Return the autocomplete label of a framework: its name and language, within 100."""
+    return truncate(f"{framework.name} ({framework.language})", CHOICE_NAME_LIMIT)
+
+
+def framework_embed(framework: Framework, *, footer: str | None = None) -> discord.Embed:
+    """Return the card of a framework: description, language, users, features, resources."""
+    embed = discord.Embed(
+        title=truncate(framework.name, EMBED_TITLE_LIMIT),
+        description=truncate(framework.description, EMBED_DESCRIPTION_LIMIT),
+        colour=COLOUR_CARD,
+    )
+    embed.add_field(name="Language", value=_field_value(framework.language), inline=True)
+    if framework.used_by:
+        embed.add_field(name="Used by", value=_joined(framework.used_by, ", "), inline=True)
+    if framework.features:
+        features = [f"• {feature}" for feature in framework.features]
+        embed.add_field(name="Key features", value=_joined(features, "\n"), inline=False)
+    lines = [_resource_line(resource) for resource in framework.resources]
+    embed.add_field(name="Resources", value=_joined(lines, "\n"), inline=False)
+    if footer:
+        embed.set_footer(text=truncate(footer, EMBED_FOOTER_LIMIT))
+    return fit(embed)
+
+
+def resources_embed(
+    framework: Framework,
+    resources: Sequence[Resource],
+    *,
+    kind: str | None,
+    page: int,
+    pages: int,
+) -> discord.Embed:
+    """Return one page of a framework's resources as links."""
+    heading = f"Resources for {framework.name}" + (f" ({kind})" if kind else "")
+    lines = [_resource_line(resource) for resource in resources]
+    embed = discord.Embed(
+        title=truncate(heading, EMBED_TITLE_LIMIT),
+        description=_joined(lines, "\n", limit=EMBED_DESCRIPTION_LIMIT),
+        colour=COLOUR_CARD,
+    )
+    if pages > 1:
+        embed.set_footer(text=f"Page {page + 1} of {pages}")
+    return fit(embed)
+
+
+def no_resources_embed(framework: Framework, kind: str) -> discord.Embed:
+    """Return the reply for a kind filter that leaves none of a framework's resources."""
+    kinds = sorted({str(r.kind) for r in framework.resources if r.kind is not None})
+    hint = f" It has: {', '.join(kinds)}." if kinds else ""
+    return discord.Embed(
+        title=truncate(f"No {kind} resources for {framework.name}", EMBED_TITLE_LIMIT),
+        description=truncate(f"The guide lists no {kind} for {framework.name}.{hint}", 4096),
+        colour=COLOUR_NOT_FOUND,
+    )
+
+
+def not_found_embed(query: str, suggestions: Sequence[Suggestion]) -> discord.Embed:
+    """Return the "did you mean" reply; the query is quoted safely, suggestions are listed."""
+    if suggestions:
+        names = "\n".join(f"• {discord.utils.escape_markdown(s.label)}" for s in suggestions)
+        body = f"Did you mean:\n{names}\n\nPick one below, or try `/framework` to see them all."
+    else:
+        body = "Try `/framework` with no name to see every framework in the guide."
+    return fit(
+        discord.Embed(
+            title="Not in the guide",
+            description=f"There is no framework called {quote_query(query)} in the guide.\n{body}",
+            colour=COLOUR_NOT_FOUND,
+        )
+    )
+
+
+def framework_list_pages(guide: Guide) -> list[list[tuple[str, str]]]:
+    """Return the fields of the framework list, grouped by language, split into pages.
+
+    A page holds at most 25 fields and stays well inside the 6000-character total; a language
+    with more frameworks than one field holds continues in the next field.
+    """
+    fields: list[tuple[str, str]] = []
+    for language in guide.languages():
+        names = [discord.utils.escape_markdown(fw.name) for fw in guide.frameworks_for(language)]
+        chunk: list[str] = []
+        for name in names:
+            if chunk and len(", ".join([*chunk, name])) > EMBED_FIELD_VALUE_LIMIT:
+                fields.append((language, ", ".join(chunk)))
+                chunk = []
+            chunk.append(name)
+        fields.append((language, ", ".join(chunk)))
+    pages: list[list[tuple[str, str]]] = [[]]
+    budget = EMBED_TOTAL_LIMIT - EMBED_TITLE_LIMIT - EMBED_FOOTER_LIMIT // 16
+    used = 0
+    for name, value in fields:
+        size = len(truncate(name, EMBED_FIELD_NAME_LIMIT)) + len(value)
+        if pages[-1] and (len(pages[-1]) == EMBED_FIELD_LIMIT or used + size > budget):
+            pages.append([])
+            used = 0
+        pages[-1].append((name, value))
+        used += size
+    return pages
+
+
+def framework_list_embed(guide: Guide, page: int) -> tuple[discord.Embed, int]:
+    """Return one page of every framework by language, and the number of pages."""
+    pages = framework_list_pages(guide)
+    page = min(max(page, 0), len(pages) - 1)
+    embed = discord.Embed(
+        title=truncate(f"Frameworks in {guide.title}", EMBED_TITLE_LIMIT),
+        description="Use `/framework name` for a card, `/resources name` for study links.",
+        colour=COLOUR_CARD,
+    )
+    for name, value in pages[page]:
+        embed.add_field(name=truncate(name, EMBED_FIELD_NAME_LIMIT), value=value, inline=False)
+    count = len(guide.frameworks)
+    embed.set_footer(text=f"{count} frameworks · page {page + 1} of {len(pages)}")
+    return fit(embed), len(pages)
+
+
+def walkthrough_embed(walk: Walkthrough) -> discord.Embed:
+    """Return the embed of the walkthrough's current step, with its step counter."""
+    guide = walk.guide
+    prereq = guide.prerequisites
+    if walk.step is Step.INTRO:
+        body = guide.intro
+    elif walk.step is Step.PREREQUISITES:
+        extras = [
+            f"**{label}:** {', '.join(items)}"
+            for label, items in (("Languages", prereq.languages), ("Concepts", prereq.concepts))
+            if items
+        ]
+        body = "\n\n".join([prereq.text, *extras])
+    elif walk.step is Step.LANGUAGE:
+        chosen = f"\n\nChosen: **{walk.language}**" if walk.language else ""
+        body = f"Pick the language you know best from the menu below.{chosen}"
+    elif walk.step is Step.FRAMEWORK:
+        body = _frameworks_body(walk)
+    elif walk.step is Step.RESOURCES:
+        framework = walk.framework
+        body = (
+            "\n".join(_resource_line(r) for r in framework.resources)
+            if framework
+            else "That framework is no longer in the guide; go back and choose again."
+        )
+    else:
+        body = guide.conclusion
+    title = f"{STEP_TITLES[walk.step]}"
+    if walk.step is Step.RESOURCES and walk.framework:
+        title = f"Study {walk.framework.name}"
+    embed = discord.Embed(
+        title=truncate(title, EMBED_TITLE_LIMIT),
+        description=truncate(body, EMBED_DESCRIPTION_LIMIT),
+        colour=COLOUR_WALKTHROUGH,
+    )
+    embed.set_author(name=truncate(guide.title, EMBED_TITLE_LIMIT))
+    embed.set_footer(text=f"Step {walk.number} of {walk.total}")
+    return fit(embed)
+
+
+def message_embed(title: str, text: str) -> discord.Embed:
+    """Return a plain notice, for errors, reload reports and pointers."""
+    return fit(
+        discord.Embed(
+            title=truncate(title, EMBED_TITLE_LIMIT),
+            description=truncate(text, EMBED_DESCRIPTION_LIMIT),
+            colour=COLOUR_NOT_FOUND,
+        )
+    )
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Return `embed` cut to Discord's 6000-character total, taking from the description."""
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = truncate(embed.description, max(len(embed.description) - excess, 1))
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    while excess > 0 and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+        excess = len(embed) - EMBED_TOTAL_LIMIT
+    return embed
+
+
+def _frameworks_body(walk: Walkthrough) -> str:
+    frameworks = walk.guide.frameworks_for(walk.language or "")
+    lines = [
+        f"• **{discord.utils.escape_markdown(fw.name)}**"
+        + (f": {fw.summary}" if fw.summary else "")
+        for fw in frameworks
+    ]
+    intro = f"Frameworks for **{walk.language}**: pick one from the menu below."
+    return _joined([intro, "", *lines], "\n", limit=EMBED_DESCRIPTION_LIMIT)
+
+
+def _resource_line(resource: Resource) -> str:
+    emoji = KIND_EMOJI.get(str(resource.kind), "🔗") if resource.kind else "🔗"
+    return f"{emoji} {link(resource.title, resource.url)}"
+
+
+def _field_value(text: str) -> str:
+    return truncate(text, EMBED_FIELD_VALUE_LIMIT) or FIELD_GAP
+
+
+def _joined(items: Sequence[str], separator: str, *, limit: int = EMBED_FIELD_VALUE_LIMIT) -> str:
+    """Join whole items up to `limit`; say how many did not fit rather than cut one in half."""
+
+    def more(count: int) -> str:
+        return f"{separator}… and {count} more" if count else ""
+
+    shown: list[str] = []
+    for index, item in enumerate(items):
+        left_after = len(items) - index - 1
+        if len(separator.join([*shown, item])) + len(more(left_after)) <= limit:
+            shown.append(item)
+        elif shown:
+            return separator.join(shown) + more(left_after + 1)
+        else:
+            return truncate(item, limit - len(more(left_after))) + more(left_after)
+    return separator.join(shown) or FIELD_GAP

@@ -1,0 +1,183 @@
+"""Sending replies: one response per interaction, inside Discord's deadline, errors told kindly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import replies
+from bot.cooldown import Cooldown
+from bot.replies import Reply
+from bot.views import build_view, message_kwargs
+
+log = logging.getLogger(__name__)
+
+DEFER_AFTER_SECONDS = 2.0
+"""Discord drops an interaction not answered within 3 s; past 2 s of work, defer first."""
+UNKNOWN_INTERACTION = 10062
+ALREADY_ACKNOWLEDGED = 40060
+GENERIC_ERROR = "Something went wrong on our side; it has been logged."
+
+
+class Responder:
+    """Sends replies for cogs and click handlers, with the cooldown and walkthrough timeouts."""
+
+    def __init__(self, cooldown: Cooldown, *, walkthrough_timeout: float) -> None:
+        self.cooldown = cooldown
+        self.walkthrough_timeout = walkthrough_timeout
+        self._expiries: dict[int, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def answer(
+        self, interaction: discord.Interaction, build: Callable[[], Reply], *, hidden: bool
+    ) -> None:
+        """Build a reply off the event loop and send it, deferring first if it runs long."""
+        work = asyncio.ensure_future(asyncio.to_thread(build))
+        try:
+            reply = await asyncio.wait_for(asyncio.shield(work), DEFER_AFTER_SECONDS)
+        except TimeoutError:
+            await interaction.response.defer(ephemeral=hidden, thinking=True)
+            reply = await work
+        await self.send(interaction, reply)
+
+    async def send(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Send `reply` as a new message, or point to the same answer posted moments ago."""
+        channel = interaction.channel_id
+        topic = reply.topic if not reply.ephemeral and channel is not None else None
+        if topic is not None and channel is not None:
+            recent = self.cooldown.claim(channel, topic)
+            if recent is not None:
+                where = f"[just above]({recent.jump_url})" if recent.jump_url else "just now"
+                text = f"That answer was posted in this channel {where}."
+                await self._post(interaction, replies.notice_reply("Already answered", text))
+                return
+        try:
+            message = await self._post(interaction, reply)
+        except BaseException:
+            if topic is not None and channel is not None:
+                self.cooldown.release(channel, topic)
+            raise
+        if topic is not None and channel is not None:
+            self.cooldown.posted(channel, topic, message.jump_url if message else None)
+        if reply.expires and message is not None:
+            self._expire_later(message.id, interaction, reply)
+
+    async def edit(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """Replace the message a component sits on with `reply`."""
+        kwargs = message_kwargs(reply)
+        kwargs.setdefault("view", None)
+        kwargs["content"] = reply.content
+        if interaction.response.is_done():
+            await interaction.edit_original_response(**kwargs)
+        else:
+            await interaction.response.edit_message(**kwargs)
+        if reply.expires and interaction.message is not None:
+            self._expire_later(interaction.message.id, interaction, reply)
+
+    async def delete(self, interaction: discord.Interaction) -> None:
+        """Delete the message a component sits on."""
+        await interaction.response.defer()
+        await interaction.delete_original_response()
+
+    async def guarded(self, interaction: discord.Interaction, work: Awaitable[None]) -> None:
+        """Run a click handler; any failure is logged and reported to the clicker."""
+        try:
+            await work
+        except Exception as error:  # the boundary where every failure is reported
+            await report_error(interaction, error)
+
+    def close(self) -> None:
+        """Stop the pending walkthrough timeouts."""
+        for handle in self._expiries.values():
+            handle.cancel()
+        self._expiries.clear()
+
+    async def _post(self, interaction: discord.Interaction, reply: Reply) -> discord.Message | None:
+        kwargs = message_kwargs(reply)
+        if interaction.response.is_done():
+            return await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral, wait=True)
+        response = await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+        resource = response.resource if response is not None else None
+        return resource if isinstance(resource, discord.Message) else None
+
+    def _expire_later(
+        self, message_id: int, interaction: discord.Interaction, reply: Reply
+    ) -> None:
+        """Disable the message's components once the walkthrough timeout passes untouched."""
+        previous = self._expiries.pop(message_id, None)
+        if previous is not None:
+            previous.cancel()
+
+        def expire() -> None:
+            self._expiries.pop(message_id, None)
+            task = asyncio.create_task(self._disable(interaction, reply))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+        loop = asyncio.get_running_loop()
+        self._expiries[message_id] = loop.call_later(self.walkthrough_timeout, expire)
+
+    async def _disable(self, interaction: discord.Interaction, reply: Reply) -> None:
+        disabled = replace(reply.disabled(), content=None)
+        try:
+            await interaction.edit_original_response(view=build_view(disabled))
+        except discord.HTTPException as error:
+            log.info("could not disable an expired walkthrough: %s", error)
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """Tell the user, ephemerally, that their command failed; log the cause once.
+
+    An interaction Discord no longer knows, or one already answered, cannot take a reply: that
+    is logged as a warning with no retry, so a failure cannot snowball into a request storm.
+    """
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, discord.HTTPException) and error.code in (
+        UNKNOWN_INTERACTION,
+        ALREADY_ACKNOWLEDGED,
+    ):
+        log.warning("interaction %s could not be answered: %s", interaction.id, error.text)
+        return
+    message = user_message(error)
+    if message == GENERIC_ERROR:
+        log.error("command failed: %s", _describe(interaction), exc_info=error)
+    await send_ephemeral(interaction, message)
+
+
+def user_message(error: BaseException) -> str:
+    """Return the sentence a user sees for `error`; never a traceback."""
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"You need the {needed} permission for that."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):
+        return "Discord sent an option value I could not read; please try the command again."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use that command here."
+    return GENERIC_ERROR
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Send `text` to the user alone, through whichever channel the interaction still has."""
+    embed = replies.notice_reply("Sorry", text).embeds[0]
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+    except discord.HTTPException as error:
+        log.warning("could not tell the user about an error: %s", error)
+
+
+def _describe(interaction: discord.Interaction) -> str:
+    data: Any = interaction.data or {}
+    what = data.get("name") or data.get("custom_id") or interaction.type
+    return f"{what} (interaction {interaction.id})"
