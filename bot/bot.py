@@ -1,0 +1,89 @@
+"""The Discord client: start-up, extensions, command sync and the one app-command error handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import Config
+from bot.cooldown import Cooldown
+from bot.respond import Responder, report_error
+from bot.store import GuideStore
+from bot.views import DYNAMIC_ITEMS, NO_PINGS
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.cogs.frameworks",
+    "bot.cogs.resources",
+    "bot.cogs.getting_started",
+    "bot.cogs.admin",
+)
+
+
+class GuideTree(app_commands.CommandTree):
+    """Command tree whose errors reach the user as a short ephemeral message."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """Log the failure and tell the user, without a traceback."""
+        await report_error(interaction, error)
+
+
+class GuideBot(commands.Bot):
+    """guidebot: answers slash commands from the guide it was started with."""
+
+    user: discord.ClientUser
+
+    def __init__(self, config: Config, store: GuideStore) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            # Slash commands need no gateway intents at all: no privileged ones, no member
+            # list, no message cache.
+            intents=discord.Intents.none(),
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+            allowed_mentions=NO_PINGS,
+            tree_cls=GuideTree,
+        )
+        self.config = config
+        self.store = store
+        self.responder = Responder(
+            Cooldown(config.cooldown_seconds),
+            walkthrough_timeout=config.walkthrough_timeout_seconds,
+        )
+        self.reload_lock = asyncio.Lock()
+
+    async def setup_hook(self) -> None:
+        """Load the cogs and click handlers; sync to the dev server when one is configured."""
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        guild_id = self.config.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the dev server %s", len(synced), guild_id)
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        log.info(
+            "connected as %s (%s), serving guide version %d with %d frameworks",
+            self.user,
+            self.user.id,
+            self.store.current.version,
+            len(self.store.current.guide.frameworks),
+        )
+
+    async def close(self) -> None:
+        """Stop pending timers, then disconnect."""
+        self.responder.close()
+        await super().close()

@@ -1,0 +1,36 @@
+"""/getting-started: the guide as a walkthrough, one step at a time."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import replies
+from bot.respond import Responder
+from bot.store import GuideStore
+from bot.walkthrough import Walkthrough
+
+
+class GettingStarted(commands.Cog):
+    """Walk a learner through the guide."""
+
+    def __init__(self, store: GuideStore, responder: Responder) -> None:
+        self.store = store
+        self.responder = responder
+
+    @app_commands.command(name="getting-started")
+    async def getting_started(self, interaction: discord.Interaction, hide: bool = False) -> None:
+        """Walk through the guide: what backend is, what to learn, which framework, where next.
+
+        Args:
+            hide: Show the walkthrough only to you.
+        """
+        walk = Walkthrough(self.store.current.guide)
+        reply = replies.walkthrough_reply(walk, owner=interaction.user.id, ephemeral=hide)
+        await self.responder.send(interaction, reply)
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Load the GettingStarted cog."""
+    await bot.add_cog(GettingStarted(bot.store, bot.responder))  # type: ignore[attr-defined]
