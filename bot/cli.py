@@ -1,0 +1,350 @@
+"""`guidebot`: run the bot, sync its commands, check the guide, or ask it offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import stat
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import replies
+from bot.bot import EXTENSIONS, GuideBot
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config
+from bot.console import (
+    Invocation,
+    OptionSpec,
+    UsageError,
+    convert_options,
+    parse_invocation,
+    render_choices,
+    render_reply,
+)
+from bot.guide import GuideError, load_guide
+from bot.replies import Reply
+from bot.store import GuideStore, Snapshot
+from bot.views import callback_body
+from bot.walkthrough import Walkthrough
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+DEFAULT_CONFIG = Path("config.toml")
+OFFLINE_USER_ID = 0
+"""Who "asks" offline; it only shows in custom_ids, which nobody clicks."""
+DEMO_COMMAND = "/framework djagno"
+
+# The offline answer to each command: the same reply functions the cogs call.
+ANSWERS: dict[str, Callable[[Snapshot, Mapping[str, Any]], Reply]] = {
+    "framework": lambda snapshot, o: replies.framework_reply(
+        snapshot,
+        o.get("name", ""),
+        asker=OFFLINE_USER_ID,
+        hide=o.get("hide", False),
+        mention=o.get("mention"),
+    ),
+    "resources": lambda snapshot, o: replies.resources_reply(
+        snapshot,
+        o["framework"],
+        asker=OFFLINE_USER_ID,
+        kind=o.get("kind"),
+        hide=o.get("hide", False),
+        mention=o.get("mention"),
+    ),
+    "getting-started": lambda snapshot, o: replies.walkthrough_reply(
+        Walkthrough(snapshot.guide), owner=OFFLINE_USER_ID, ephemeral=o.get("hide", False)
+    ),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", _default)
+    try:
+        return handler(args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except ConfigError as error:
+        _fail(f"config problem:\n{error}")
+        return EXIT_FAILURE
+    except GuideError as error:
+        _fail(f"the guide has problems:\n{error}")
+        return EXIT_FAILURE
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="guidebot",
+        description="A Discord bot that answers learners from a YAML guide. With no command: "
+        "run the bot when a token is configured, otherwise answer commands offline.",
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: ./config.toml if any)")
+    sub = parser.add_subparsers(metavar="command")
+
+    run = sub.add_parser("run", help="connect to Discord and answer commands")
+    run.set_defaults(handler=_run)
+
+    sync = sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, help="register in this server only (instant, for tests)")
+    sync.set_defaults(handler=_sync)
+
+    check = sub.add_parser("check", help="validate a guide file and report every problem")
+    check.add_argument("path", nargs="?", type=Path, help="guide file (default: the configured)")
+    check.set_defaults(handler=_check)
+
+    for name, what in (("ask", "answer"), ("complete", "autocomplete choices")):
+        command = sub.add_parser(name, help=f"print the bot's {what} for a command, offline")
+        command.add_argument("text", help='the command as typed in Discord, e.g. "/framework dj"')
+        command.add_argument("--guide", type=Path, help="guide file (default: the configured)")
+        command.add_argument(
+            "--json", action="store_true", help="print the interaction callback body Discord gets"
+        )
+        command.set_defaults(handler=_ask if name == "ask" else _complete)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = args.config
+    if path is None and DEFAULT_CONFIG.is_file():
+        path = DEFAULT_CONFIG
+    return load_config(path, os.environ)
+
+
+def _guide_path(args: argparse.Namespace) -> Path:
+    return getattr(args, "guide", None) or getattr(args, "path", None) or _config(args).guide_path
+
+
+def _check(args: argparse.Namespace) -> int:
+    path = _guide_path(args)
+    try:
+        guide = load_guide(path)
+    except GuideError as error:
+        print(error)
+        count = len(error.problems)
+        print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        return EXIT_FAILURE
+    resources = sum(len(fw.resources) for fw in guide.frameworks)
+    print(
+        f"{path}: ok: {len(guide.frameworks)} frameworks in {len(guide.languages())} languages, "
+        f"{resources} resources"
+    )
+    return EXIT_OK
+
+
+def _ask(args: argparse.Namespace) -> int:
+    return asyncio.run(_offline(args, complete=False))
+
+
+def _complete(args: argparse.Namespace) -> int:
+    return asyncio.run(_offline(args, complete=True))
+
+
+async def _offline(args: argparse.Namespace, *, complete: bool) -> int:
+    store = GuideStore.open(_guide_path(args))
+    specs = await command_specs(store)
+    try:
+        invocation = parse_invocation(args.text, specs)
+        options = convert_options(invocation, specs[invocation.command]) if not complete else {}
+    except UsageError as error:
+        _fail(str(error))
+        return EXIT_USAGE
+    if complete:
+        return _print_choices(store.current, invocation, specs, as_json=args.json)
+    reply = ANSWERS[invocation.command](store.current, options)
+    body = json.dumps(callback_body(reply), ensure_ascii=False, indent=2)
+    print(body if args.json else render_reply(reply))
+    return EXIT_NOT_FOUND if reply.not_found else EXIT_OK
+
+
+def _print_choices(
+    snapshot: Snapshot,
+    invocation: Invocation,
+    specs: Mapping[str, Sequence[OptionSpec]],
+    *,
+    as_json: bool,
+) -> int:
+    options = specs[invocation.command]
+    focused = invocation.last or (options[0].name if options else None)
+    spec = next((option for option in options if option.name == focused), None)
+    if spec is None or not spec.autocomplete:
+        _fail(f"/{invocation.command} has no autocomplete for {focused or 'any option'}")
+        return EXIT_USAGE
+    choices = replies.choices(snapshot, invocation.values.get(spec.name, ""))
+    if as_json:
+        kind = discord.InteractionResponseType.autocomplete_result.value
+        body = {"type": kind, "data": {"choices": [choice.to_dict() for choice in choices]}}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        print(render_choices(choices))
+    return EXIT_OK
+
+
+async def command_specs(store: GuideStore) -> dict[str, list[OptionSpec]]:
+    """Return the options of each offline command, read from the bot's own command tree."""
+    bot = GuideBot(Config(guide_path=store.path), store)
+    try:
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        commands = [c for c in bot.tree.get_commands() if isinstance(c, app_commands.Command)]
+        return {
+            command.name: [
+                OptionSpec(
+                    name=parameter.name,
+                    kind=parameter.type,
+                    required=parameter.required,
+                    choices=tuple(str(choice.value) for choice in parameter.choices),
+                    autocomplete=parameter.autocomplete,
+                )
+                for parameter in command.parameters
+            ]
+            for command in commands
+            if command.name in ANSWERS
+        }
+    finally:
+        await bot.close()
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = _config(args)
+    _setup_logging(config)
+    if not config.token:
+        _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml (see README)")
+        return EXIT_FAILURE
+    _warn_if_token_file_is_shared(config)
+    store = GuideStore.open(config.guide_path)
+    return asyncio.run(_serve(config, store))
+
+
+async def _serve(config: Config, store: GuideStore) -> int:
+    _point_at_api(config)
+    bot = GuideBot(config, store)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, lambda: asyncio.create_task(bot.close()))
+    async with bot:
+        try:
+            await bot.start(config.token)
+        except discord.LoginFailure:
+            _fail(f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)")
+            return EXIT_FAILURE
+        except discord.PrivilegedIntentsRequired:
+            _fail("Discord refused the gateway intents; guidebot asks for none, so this is odd")
+            return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _sync(args: argparse.Namespace) -> int:
+    config = _config(args)
+    _setup_logging(config)
+    if not config.token:
+        _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml")
+        return EXIT_FAILURE
+    store = GuideStore.open(config.guide_path)
+    return asyncio.run(_sync_commands(config, store, args.guild))
+
+
+async def _sync_commands(config: Config, store: GuideStore, guild_id: int | None) -> int:
+    _point_at_api(config)
+    async with GuideBot(config, store) as bot:
+        try:
+            await bot.login(config.token)
+        except discord.LoginFailure:
+            _fail(f"Discord rejected the token: check {TOKEN_ENV}")
+            return EXIT_FAILURE
+        guild = discord.Object(guild_id) if guild_id else None
+        if guild is not None:
+            bot.tree.copy_global_to(guild=guild)
+        synced = await bot.tree.sync(guild=guild)
+    where = f"in server {guild_id}" if guild_id else "globally"
+    print(f"registered {len(synced)} commands {where}: {', '.join(c.name for c in synced)}")
+    return EXIT_OK
+
+
+def _default(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if config.token:
+        return _run(args)
+    print(
+        f"No Discord token ({TOKEN_ENV} is unset), so guidebot answers offline from "
+        f"{config.guide_path}.\nType a command such as {DEMO_COMMAND}; Ctrl-D to quit. "
+        "See README.md to connect it to Discord.",
+        file=sys.stderr,
+    )
+    lines: Iterable[str] = sys.stdin if not sys.stdin.isatty() else _prompt()
+    answered = False
+    for line in lines:
+        if line.strip():
+            main(["ask", line.strip(), "--guide", str(config.guide_path)])
+            answered = True
+    if not answered:
+        return main(["ask", DEMO_COMMAND, "--guide", str(config.guide_path)])
+    return EXIT_OK
+
+
+def _prompt() -> Iterable[str]:
+    while True:
+        try:
+            yield input("> ")
+        except EOFError:
+            return
+
+
+def _point_at_api(config: Config) -> None:
+    if config.api_base:
+        # The end-to-end tests point the bot at their Discord emulator this way.
+        discord.http.Route.BASE = config.api_base.rstrip("/")
+        log.info("using the Discord API at %s", discord.http.Route.BASE)
+
+
+def _warn_if_token_file_is_shared(config: Config) -> None:
+    if config.token_in_file and config.source is not None:
+        mode = config.source.stat().st_mode
+        if mode & (stat.S_IRGRP | stat.S_IROTH):
+            log.warning(
+                "%s holds the bot token and other users can read it: run chmod 600 %s",
+                config.source,
+                config.source,
+            )
+
+
+class _RedactToken(logging.Filter):
+    """Replace the token in any log record, in case a library ever prints it."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token and self.token in record.getMessage():
+            record.msg = record.getMessage().replace(self.token, "[token]")
+            record.args = None
+        return True
+
+
+def _setup_logging(config: Config) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.addFilter(_RedactToken(config.token))
+    logging.basicConfig(level=config.log_level, handlers=[handler], force=True)
+
+
+def _fail(message: str) -> None:
+    print(f"guidebot: {message}", file=sys.stderr)
