@@ -1,0 +1,114 @@
+import discord
+import pytest
+
+from bot import render
+from bot.guide import Resource, load_guide
+from bot.matching import Suggestion
+from bot.walkthrough import STEPS, Walkthrough
+from tests.conftest import SHIPPED_GUIDE, make_framework, make_guide
+
+SHIPPED = load_guide(SHIPPED_GUIDE)
+
+
+def assert_within_limits(embed: discord.Embed) -> None:
+    assert len(embed.title or "") <= render.EMBED_TITLE_LIMIT
+    assert len(embed.description or "") <= render.EMBED_DESCRIPTION_LIMIT
+    assert len(embed.fields) <= render.EMBED_FIELD_LIMIT
+    for field in embed.fields:
+        assert 0 < len(field.name or "") <= render.EMBED_FIELD_NAME_LIMIT
+        assert 0 < len(field.value or "") <= render.EMBED_FIELD_VALUE_LIMIT
+    assert len(embed.footer.text or "") <= render.EMBED_FOOTER_LIMIT
+    assert len(embed) <= render.EMBED_TOTAL_LIMIT
+
+
+@pytest.mark.parametrize("framework", SHIPPED.frameworks, ids=lambda fw: fw.key)
+def test_render_every_shipped_card_fits_discord(framework):
+    embed = render.framework_embed(framework, footer="footer")
+    assert_within_limits(embed)
+    assert embed.title == framework.name
+    values = {field.name: field.value for field in embed.fields}
+    assert values["Language"] == framework.language
+    for resource in framework.resources:
+        assert resource.url in values["Resources"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_render_every_shipped_walkthrough_step_fits_discord(step):
+    walk = Walkthrough(SHIPPED, step=step, language="Python", framework_key="django")
+    embed = render.walkthrough_embed(walk)
+    assert_within_limits(embed)
+    assert embed.footer.text == f"Step {STEPS.index(step) + 1} of {len(STEPS)}"
+
+
+def test_render_truncate_adds_an_ellipsis_only_when_cutting():
+    assert render.truncate("short", 10) == "short"
+    cut = render.truncate("x" * 20, 10)
+    assert len(cut) == 10
+    assert cut.endswith(render.ELLIPSIS)
+
+
+def test_render_oversized_card_is_cut_to_every_limit():
+    huge = make_framework(
+        "Huge",
+        description="d" * 4096,
+        used_by=tuple(f"Company {n}" for n in range(400)),
+        features=tuple("f" * 100 for _ in range(300)),
+        resources=tuple(
+            Resource(title="t" * 200, url=f"https://example.com/{n}") for n in range(200)
+        ),
+    )
+    embed = render.framework_embed(huge, footer="x" * 3000)
+    assert_within_limits(embed)
+
+
+def test_render_long_lists_say_how_many_more_instead_of_cutting_an_item():
+    many = make_framework("Many", used_by=tuple(f"Company number {n}" for n in range(200)))
+    value = next(f.value for f in render.framework_embed(many).fields if f.name == "Used by")
+    assert value.endswith("more")
+    assert "Company number 0" in value
+    assert len(value) <= render.EMBED_FIELD_VALUE_LIMIT
+
+
+def test_render_not_found_lists_the_suggestions():
+    suggestions = [Suggestion(key="django", label="Django", score=90.0)]
+    embed = render.not_found_embed("djnago", suggestions)
+    assert "`djnago`" in (embed.description or "")
+    assert "• Django" in (embed.description or "")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("@everyone", "`@everyone`"),
+        ("**bold** [x](https://evil.example)", "`**bold** [x](https://evil.example)`"),
+        ("a`b", "`a\u02cbb`"),
+        ("\u200b\u202e\x00", "(nothing)"),
+        ("", "(nothing)"),
+        ("line\nbreak", "`line break`"),
+    ],
+)
+def test_render_quote_query_neutralises_what_a_learner_typed(query, expected):
+    assert render.quote_query(query) == expected
+
+
+def test_render_quote_query_is_cut_short():
+    quoted = render.quote_query("y" * 6000)
+    assert len(quoted) == render.QUERY_ECHO_LIMIT + 2
+
+
+def test_render_link_escapes_brackets_and_parentheses():
+    text = render.link("a [b] c", "https://example.com/x_(y)")
+    assert text == "[a \\[b\\] c](https://example.com/x_%28y%29)"
+
+
+def test_render_framework_list_groups_by_language_and_pages():
+    frameworks = [make_framework(f"Framework {n:04}", f"Lang {n % 40}") for n in range(1200)]
+    guide = make_guide(*frameworks, languages=())
+    pages = render.framework_list_pages(guide)
+    assert len(pages) > 1
+    listed = [name for page in pages for _, value in page for name in value.split(", ")]
+    assert sorted(listed) == sorted(fw.name for fw in frameworks)
+    for number in range(len(pages)):
+        embed, count = render.framework_list_embed(guide, number)
+        assert count == len(pages)
+        assert_within_limits(embed)

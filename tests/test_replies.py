@@ -1,0 +1,151 @@
+import asyncio
+
+import pytest
+
+from bot import replies
+from bot.guide import Resource
+from bot.replies import Button, LinkButton, Menu
+from bot.store import Snapshot
+from bot.views import allowed_mentions, callback_body
+from bot.walkthrough import STEPS, Step, Walkthrough
+from tests.conftest import make_framework, make_guide
+
+BIG_ID = 2**64 - 1  # the largest snowflake, to test custom_id lengths at their worst
+
+
+@pytest.fixture
+def snapshot(guide):
+    return Snapshot.of(guide)
+
+
+def custom_ids(reply):
+    for row in reply.rows:
+        for component in row:
+            if isinstance(component, Button | Menu):
+                yield component.custom_id
+
+
+def test_replies_card_is_public_with_links_and_a_delete_button(snapshot):
+    reply = replies.framework_reply(snapshot, "djagno", asker=7)
+    assert not reply.ephemeral
+    assert reply.embeds[0].title == "Django"
+    assert isinstance(reply.rows[0][0], LinkButton)
+    assert reply.rows[-1] == (Button("Delete", "gb:del:7", "danger"),)
+    assert reply.mention is None
+
+
+def test_replies_hide_makes_it_ephemeral_without_delete_or_mention(snapshot):
+    reply = replies.framework_reply(snapshot, "flask", asker=7, hide=True, mention=9)
+    assert reply.ephemeral
+    assert reply.mention is None
+    assert reply.content is None
+    assert "gb:del:7" not in list(custom_ids(reply))
+
+
+def test_replies_mention_pings_only_its_target(snapshot):
+    reply = replies.framework_reply(snapshot, "flask", asker=7, mention=9)
+    assert reply.content is not None
+    assert reply.content.startswith("<@9>")
+    mentions = allowed_mentions(reply).to_dict()
+    assert mentions == {"parse": [], "users": [9]}
+
+
+def test_replies_without_mention_allow_no_pings(snapshot):
+    reply = replies.framework_reply(snapshot, "flask", asker=7)
+    assert allowed_mentions(reply).to_dict() == {"parse": []}
+
+
+def test_replies_not_found_is_ephemeral_and_quotes_the_query_safely(snapshot):
+    reply = replies.framework_reply(snapshot, "pizza @everyone", asker=7)
+    assert reply.not_found
+    assert reply.ephemeral
+    assert "`pizza @everyone`" in (reply.embeds[0].description or "")
+    assert allowed_mentions(reply).to_dict() == {"parse": []}
+
+
+def test_replies_not_found_buttons_encode_hide_and_mention(snapshot):
+    suggestion = snapshot.matcher.suggest("django")[0]
+    reply = replies.not_found_reply(
+        snapshot, "x", [suggestion], what="rs", kind="video", hide=True, mention=BIG_ID
+    )
+    (button,) = reply.rows[0]
+    assert isinstance(button, Button)
+    assert button.label == "Django"
+    assert button.custom_id.startswith("gb:pick:rs:")
+    assert button.custom_id.endswith(f":video:1:{BIG_ID}")
+
+
+def test_replies_empty_query_lists_every_framework(snapshot):
+    reply = replies.framework_reply(snapshot, "  ", asker=7)
+    names = " ".join(field.value for field in reply.embeds[0].fields)
+    for framework in snapshot.guide.frameworks:
+        assert framework.name in names
+
+
+def test_replies_resources_filter_by_kind_and_say_when_none(snapshot):
+    reply = replies.resources_reply(snapshot, "django", asker=7, kind="docs")
+    assert "Django docs" in (reply.embeds[0].description or "")
+    empty = replies.resources_reply(snapshot, "django", asker=7, kind="video")
+    assert empty.ephemeral
+    assert empty.not_found
+    assert "docs" in (empty.embeds[0].description or "")
+
+
+def test_replies_resources_page_with_buttons():
+    many = make_framework(
+        "Many", resources=tuple(Resource(title=f"R{n}", url=f"https://e.x/{n}") for n in range(25))
+    )
+    snapshot = Snapshot.of(make_guide(many))
+    first = replies.resources_reply(snapshot, "many", asker=BIG_ID)
+    pager = first.rows[1]
+    assert [c.label for c in pager] == ["◀ Previous", "Page 1/3", "Next ▶"]
+    assert pager[0].disabled
+    assert not pager[2].disabled
+    last = replies.resource_page_reply(many, asker=BIG_ID, page=99)
+    assert last.embeds[0].footer.text == "Page 3 of 3"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_replies_walkthrough_custom_ids_fit_at_the_largest_ids(guide, step):
+    walk = Walkthrough(guide, step=step, language="Python", framework_key="django", page=999)
+    reply = replies.walkthrough_reply(walk, owner=BIG_ID)
+    ids = list(custom_ids(reply))
+    assert ids
+    assert all(len(i) <= 100 for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert len(reply.rows) <= 5
+
+
+def test_replies_walkthrough_state_round_trips(snapshot):
+    walk = Walkthrough(
+        snapshot.guide, step=Step.RESOURCES, language="Python", framework_key="flask"
+    )
+    assert replies.decode_walk(snapshot, replies.encode_walk(walk)) == walk
+
+
+@pytest.mark.parametrize("state", ["", "zz", "5.99.ffffffffffff.0", "1.2.3", "9.0..0", "5...0"])
+def test_replies_walkthrough_decode_survives_stale_or_mangled_state(snapshot, state):
+    walk = replies.decode_walk(snapshot, state)
+    # Whatever comes in, the state is consistent: a step past a choice has that choice.
+    if STEPS.index(walk.step) > STEPS.index(Step.LANGUAGE):
+        assert walk.language is not None
+    if STEPS.index(walk.step) > STEPS.index(Step.FRAMEWORK):
+        assert walk.framework is not None
+
+
+def test_replies_disabled_keeps_links_and_disables_the_rest(guide):
+    reply = replies.walkthrough_reply(Walkthrough(guide, step=Step.LANGUAGE), owner=1).disabled()
+    for row in reply.rows:
+        for component in row:
+            assert isinstance(component, LinkButton) or component.disabled
+
+
+def test_replies_callback_body_is_discord_shaped(snapshot):
+    async def build():
+        return callback_body(replies.framework_reply(snapshot, "django", asker=7, hide=True))
+
+    body = asyncio.run(build())
+    assert body["type"] == 4
+    assert body["data"]["flags"] == 64
+    assert body["data"]["allowed_mentions"] == {"parse": []}
+    assert body["data"]["embeds"][0]["title"] == "Django"
