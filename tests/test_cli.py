@@ -1,0 +1,100 @@
+import json
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import SHIPPED_GUIDE
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_ask_prints_the_django_card_for_a_typo(capsys):
+    code, out, _ = run(capsys, "ask", "/framework djagno")
+    assert code == 0
+    assert "== Django ==" in out
+    assert "https://docs.djangoproject.com/en/stable/" in out
+
+
+def test_cli_ask_json_is_the_interaction_callback_body(capsys):
+    code, out, _ = run(capsys, "ask", "--json", "/resources flask kind:tutorial")
+    assert code == 0
+    body = json.loads(out)
+    assert body["type"] == 4
+    assert body["data"]["allowed_mentions"] == {"parse": []}
+    (embed,) = body["data"]["embeds"]
+    assert embed["title"] == "Resources for Flask (tutorial)"
+    assert "flask.palletsprojects.com/en/stable/tutorial/" in embed["description"]
+
+
+def test_cli_ask_not_found_exits_1_with_an_ephemeral_reply(capsys):
+    code, out, _ = run(capsys, "ask", "/framework pizza")
+    assert code == 1
+    assert "(only you can see this)" in out
+    assert "`pizza`" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/nope", "unknown command"),
+        ("/resources", "needs framework"),
+        ("/resources flask kind:podcast", "kind takes one of"),
+    ],
+)
+def test_cli_ask_usage_errors_exit_2(capsys, text, message):
+    code, out, err = run(capsys, "ask", text)
+    assert code == 2
+    assert out == ""
+    assert message in err
+
+
+def test_cli_complete_lists_choices_and_json(capsys):
+    code, out, _ = run(capsys, "complete", "/framework dj")
+    assert code == 0
+    assert out.splitlines()[0] == "Django (Python)  ->  Django"
+    code, out, _ = run(capsys, "complete", "--json", "/resources framework:fla kind:docs")
+    assert code == 2  # kind has no autocomplete: the focused option is the last one typed
+    code, out, _ = run(capsys, "complete", "--json", "/resources kind:docs framework:fla")
+    body = json.loads(out)
+    assert body == {"type": 8, "data": {"choices": [{"name": "Flask (Python)", "value": "Flask"}]}}
+
+
+def test_cli_check_passes_on_the_shipped_guide(capsys):
+    code, out, _ = run(capsys, "check", str(SHIPPED_GUIDE))
+    assert code == 0
+    assert out.startswith(f"{SHIPPED_GUIDE}: ok: ")
+
+
+def test_cli_check_reports_problems_with_line_and_exits_1(capsys, tmp_path):
+    broken = tmp_path / "guide.yaml"
+    broken.write_text(
+        SHIPPED_GUIDE.read_text().replace("language: Python", "language: [Python]", 1)
+    )
+    code, out, err = run(capsys, "check", str(broken))
+    assert code == 1
+    assert out.startswith(f"{broken}:")
+    assert ".language: " in out
+    assert "1 problem" in err
+
+
+def test_cli_ask_with_a_broken_guide_says_why(capsys, tmp_path):
+    broken = tmp_path / "guide.yaml"
+    broken.write_text("title: [")
+    code, _, err = run(capsys, "ask", "--guide", str(broken), "/framework django")
+    assert code == 1
+    assert "the guide has problems" in err
+
+
+def test_cli_run_without_a_token_is_one_clear_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "run")
+    assert code == 1
+    assert err.strip() == (
+        "guidebot: no Discord token: set DISCORD_TOKEN or [discord] token in config.toml "
+        "(see README)"
+    )
