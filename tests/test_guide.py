@@ -1,0 +1,591 @@
+import gc
+import time
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import validation
+from bot.guide import (
+    DEFAULT_GUIDE_PATH,
+    GUIDE_MAX_BYTES,
+    Framework,
+    Guide,
+    GuideDiff,
+    GuideError,
+    Prerequisites,
+    Problem,
+    Resource,
+    ResourceKind,
+    diff_guides,
+    load_guide,
+    parse_guide,
+)
+from tests.conftest import SHIPPED_GUIDE, make_framework, make_guide
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BROKEN = FIXTURES / "broken"
+VALID_TEXT = (FIXTURES / "valid_minimal.yaml").read_text()
+MEMORY_BOUND_BYTES = 50 * 1024 * 1024
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(GuideError) as caught:
+        load_guide(path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def parse_problems(text: str) -> list[str]:
+    with pytest.raises(GuideError) as caught:
+        parse_guide(text, source="g.yaml")
+    return [str(problem) for problem in caught.value.problems]
+
+
+# A valid guide
+
+
+def test_parse_guide_builds_the_expected_objects():
+    guide = parse_guide(VALID_TEXT)
+
+    assert guide == Guide(
+        title="Backend frameworks",
+        intro="Pick a framework and start building.",
+        prerequisites=Prerequisites(
+            text="Know one programming language.", languages=("Python", "Go"), concepts=("HTTP",)
+        ),
+        frameworks=(
+            Framework(
+                key="django",
+                name="Django",
+                language="Python",
+                description="A high-level Python web framework.",
+                resources=(
+                    Resource(
+                        title="Django documentation",
+                        url="https://docs.djangoproject.com/",
+                        kind=ResourceKind.DOCS,
+                    ),
+                ),
+                aliases=("dj",),
+                summary="Batteries-included web framework.",
+                used_by=("Instagram",),
+                features=("ORM", "Admin"),
+            ),
+            Framework(
+                key="gin",
+                name="Gin",
+                language="Go",
+                description="An HTTP web framework written in Go.",
+                resources=(Resource(title="Gin docs", url="https://gin-gonic.com/docs/"),),
+            ),
+        ),
+        conclusion="Build something small first.",
+    )
+    assert guide.framework("gin") is guide.frameworks[1]
+
+
+def test_parse_guide_strips_text_and_treats_an_empty_optional_field_as_absent():
+    text = (
+        VALID_TEXT.replace("summary: Batteries-included web framework.", "summary:")
+        .replace("used_by: [Instagram]", "used_by: ~")
+        .replace("intro: Pick a framework and start building.", "intro: |\n  Pick one.\n")
+    )
+
+    guide = parse_guide(text)
+
+    assert guide.intro == "Pick one."
+    assert guide.frameworks[0].summary is None
+    assert guide.frameworks[0].used_by == ()
+
+
+def test_parse_guide_accepts_quoted_numbers_and_booleans_as_text():
+    text = VALID_TEXT.replace("name: Gin", "name: '2048'").replace(
+        "language: Go", 'language: "yes"'
+    )
+
+    framework = parse_guide(text).frameworks[1]
+
+    assert (framework.name, framework.language) == ("2048", "yes")
+
+
+def test_the_shipped_guide_loads():
+    assert SHIPPED_GUIDE == DEFAULT_GUIDE_PATH
+    guide = load_guide(DEFAULT_GUIDE_PATH)
+
+    assert guide.frameworks
+
+
+def test_default_guide_path_is_absolute_and_independent_of_the_working_directory():
+    assert DEFAULT_GUIDE_PATH.is_absolute()
+    assert DEFAULT_GUIDE_PATH.parts[-2:] == ("data", "guide.yaml")
+
+
+# Problems and the error
+
+
+def test_problem_reads_as_path_line_column_field_message():
+    problem = Problem("data/guide.yaml", 57, 14, "frameworks[3].resources[1].url", "is empty")
+
+    assert str(problem) == "data/guide.yaml:57:14: frameworks[3].resources[1].url: is empty"
+
+
+def test_problem_about_the_whole_file_has_no_field():
+    assert str(Problem("g.yaml", 1, 1, "", "the file is empty")) == "g.yaml:1:1: the file is empty"
+
+
+def test_guide_error_lists_one_problem_per_line():
+    error = GuideError([Problem("g", 1, 1, "", "one"), Problem("g", 2, 3, "title", "two")])
+
+    assert isinstance(error, ValueError)
+    assert str(error) == "g:1:1: one\ng:2:3: title: two"
+
+
+def test_load_guide_reports_a_relative_path_as_given(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("guide.yaml").write_text(VALID_TEXT.replace("title: Backend frameworks", "title: ''"))
+
+    assert problems_of(Path("guide.yaml")) == ["guide.yaml:1:8: title: is empty"]
+
+
+# One broken file per fault: (fixture, problems without the "path:" prefix)
+CATALOGUE = [
+    (
+        "syntax_error.yaml",
+        [
+            "6:11: YAML syntax error: did not find expected ',' or ']'"
+            " (while parsing a flow sequence at line 5, column 14)"
+        ],
+    ),
+    ("wrong_type.yaml", ["12:18: frameworks[0].description: expected a string, got a list"]),
+    ("missing_field.yaml", ["19:5: frameworks[1]: missing required field 'language'"]),
+    ("missing_value.yaml", ["20:5: frameworks[1].language: missing a value"]),
+    ("missing_top_level_field.yaml", ["1:1: missing required field 'conclusion'"]),
+    ("unknown_key.yaml", ["11:5: frameworks[0]: unknown key 'sumary' (did you mean 'summary'?)"]),
+    (
+        "unknown_key_without_suggestion.yaml",
+        [
+            "22:5: frameworks[1]: unknown key 'website' (expected one of: name, aliases, language,"
+            " summary, description, used_by, features, resources)"
+        ],
+    ),
+    ("empty_text.yaml", ["21:18: frameworks[1].description: is empty"]),
+    ("empty_list_item.yaml", ["14:21: frameworks[0].features[1]: is empty"]),
+    (
+        "colliding_name.yaml",
+        ["19:11: frameworks[1].name: 'django' is already used by frameworks[0] (Django)"],
+    ),
+    (
+        "colliding_alias.yaml",
+        ["20:23: frameworks[1].aliases[1]: 'DJ' is already used by frameworks[0] (Django)"],
+    ),
+    (
+        "alias_repeats_name.yaml",
+        ["9:19: frameworks[0].aliases[1]: 'DJANGO' is the framework's own name"],
+    ),
+    ("duplicate_alias.yaml", ["9:19: frameworks[0].aliases[1]: 'D.J.' duplicates aliases[0]"]),
+    (
+        "name_without_letters.yaml",
+        ["20:15: frameworks[1].aliases[0]: '++' has no letters or digits"],
+    ),
+    ("duplicate_url.yaml", ["20:14: frameworks[0].resources[1].url: duplicates resources[0].url"]),
+    (
+        "javascript_url.yaml",
+        ["24:14: frameworks[1].resources[0].url: 'javascript:alert(1)' is not an http(s) URL"],
+    ),
+    (
+        "ftp_url.yaml",
+        [
+            "24:14: frameworks[1].resources[0].url:"
+            " 'ftp://gin-gonic.com/docs/' is not an http(s) URL"
+        ],
+    ),
+    (
+        "url_without_host.yaml",
+        ["24:14: frameworks[1].resources[0].url: 'https:///docs' is not an http(s) URL"],
+    ),
+    (
+        "url_with_space.yaml",
+        [
+            "24:14: frameworks[1].resources[0].url: 'https://gin-gonic.com/my docs/'"
+            " has spaces or control characters in it"
+        ],
+    ),
+    (
+        "long_bad_url.yaml",
+        [
+            "24:14: frameworks[1].resources[0].url: 'data:text/html,"
+            + "A" * 44
+            + "…' is not an http(s) URL"
+        ],
+    ),
+    (
+        "bad_kind.yaml",
+        ["18:15: frameworks[0].resources[0].kind: unknown kind 'vidoe' (did you mean 'video'?)"],
+    ),
+    (
+        "unknown_kind.yaml",
+        [
+            "18:15: frameworks[0].resources[0].kind: unknown kind 'podcast'"
+            " (expected one of: docs, tutorial, video, course, book, article)"
+        ],
+    ),
+    (
+        "oversized_description.yaml",
+        ["21:18: frameworks[1].description: is 5000 characters long; at most 4096 fit"],
+    ),
+    ("long_name.yaml", ["19:11: frameworks[1].name: is 81 characters long; at most 80 fit"]),
+    (
+        "number_for_string.yaml",
+        [
+            "19:11: frameworks[1].name: expected a string,"
+            " but YAML reads '2048' as a number; put it in quotes"
+        ],
+    ),
+    (
+        "boolean_for_string.yaml",
+        [
+            "20:15: frameworks[1].language: expected a string,"
+            " but YAML reads 'yes' as a boolean; put it in quotes"
+        ],
+    ),
+    (
+        "date_for_string.yaml",
+        [
+            "11:14: frameworks[0].summary: expected a string,"
+            " but YAML reads '2024-01-31' as a date; put it in quotes"
+        ],
+    ),
+    (
+        "list_got_mapping.yaml",
+        ["14:15: frameworks[0].features: expected a list of strings, got a mapping"],
+    ),
+    (
+        "string_got_list_of_strings.yaml",
+        ["9:14: frameworks[0].aliases: expected a list of strings, got a string"],
+    ),
+    ("frameworks_not_a_list.yaml", ["8:3: frameworks: expected a list, got a mapping"]),
+    (
+        "prerequisites_not_a_mapping.yaml",
+        ["3:16: prerequisites: expected a mapping, got a string"],
+    ),
+    ("not_a_mapping.yaml", ["1:1: expected a mapping, got a list"]),
+    ("list_key.yaml", ["22:5: frameworks[1]: a key must be a string, got a list"]),
+    (
+        "duplicate_mapping_key.yaml",
+        ["22:5: frameworks[1]: duplicate key 'language' (first at line 20, column 5)"],
+    ),
+    ("no_resources.yaml", ["22:16: frameworks[1].resources: has no resources"]),
+    ("no_frameworks.yaml", ["7:13: frameworks: has no frameworks"]),
+    ("empty_file.yaml", ["1:1: the file is empty"]),
+    ("comments_only.yaml", ["1:1: the file is empty"]),
+    ("two_documents.yaml", ["26:1: a second YAML document; the file must hold one"]),
+    (
+        "alias.yaml",
+        ["25:13: conclusion: YAML aliases (*intro) are not supported; write the value out"],
+    ),
+    (
+        "python_tag.yaml",
+        [
+            "21:18: frameworks[1].description: YAML tag '!!python/object/apply:os.system'"
+            " is not supported; write plain text, lists and mappings"
+        ],
+    ),
+    (
+        "custom_tag.yaml",
+        [
+            "21:18: frameworks[1].description: YAML tag '!secret' is not supported;"
+            " write plain text, lists and mappings"
+        ],
+    ),
+    ("deep_nesting.yaml", ["7:1012: nested more than 50 levels deep"]),
+    ("deep_block_nesting.yaml", ["76:101: nested more than 50 levels deep"]),
+    ("nul_bytes.yaml", ["25:18: the file has NUL bytes; is it a binary file?"]),
+    (
+        "control_character.yaml",
+        ["25:19: the file has the control character U+001B, which YAML does not allow"],
+    ),
+    (
+        "invalid_utf8.yaml",
+        [
+            "12:23: the file is not UTF-8 text: byte 0xe9 can't be decoded"
+            " (is it binary, or in another encoding?)"
+        ],
+    ),
+    (
+        "binary.png",
+        [
+            "1:1: the file is not UTF-8 text: byte 0x89 can't be decoded"
+            " (is it binary, or in another encoding?)"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("fixture", "expected"), CATALOGUE, ids=[row[0] for row in CATALOGUE])
+def test_each_broken_guide_reports_its_exact_problem(fixture, expected):
+    path = BROKEN / fixture
+
+    assert problems_of(path) == [f"{path}:{line}" for line in expected]
+
+
+def test_every_broken_fixture_is_in_the_catalogue():
+    assert sorted(path.name for path in BROKEN.iterdir()) == sorted(row[0] for row in CATALOGUE)
+
+
+def test_all_problems_of_a_file_are_reported_sorted_by_position():
+    text = (
+        VALID_TEXT.replace("conclusion: Build something small first.", "conclusion: 42")
+        .replace("  text: Know one programming language.", "  txt: Know one.")
+        .replace("        kind: docs", "        kind: Video")
+        .replace("    language: Go\n", "")
+        .replace("name: Gin", "name: DJ")
+    )
+
+    assert parse_problems(text) == [
+        "g.yaml:4:3: prerequisites: unknown key 'txt' (did you mean 'text'?)",
+        "g.yaml:4:3: prerequisites: missing required field 'text'",
+        "g.yaml:18:15: frameworks[0].resources[0].kind:"
+        " unknown kind 'Video' (did you mean 'video'?)",
+        "g.yaml:19:5: frameworks[1]: missing required field 'language'",
+        "g.yaml:19:11: frameworks[1].name: 'DJ' is already used by frameworks[0] (Django)",
+        "g.yaml:24:13: conclusion: expected a string, but YAML reads '42' as a number;"
+        " put it in quotes",
+    ]
+
+
+def test_an_alias_used_by_a_later_framework_names_it_even_when_the_name_is_broken():
+    text = VALID_TEXT.replace("name: Django", "name: [Django]").replace(
+        "name: Gin", "name: Gin\n    aliases: [dj]"
+    )
+
+    assert parse_problems(text)[1:] == [
+        "g.yaml:20:15: frameworks[1].aliases[0]: 'dj' is already used by frameworks[0]"
+    ]
+
+
+# Hostile files
+
+
+def test_a_file_over_the_size_cap_is_refused_without_being_read(tmp_path):
+    path = tmp_path / "huge.yaml"
+    with path.open("wb") as file:  # sparse: nothing is written to disk
+        file.truncate(50 * 1024 * 1024)
+
+    tracemalloc.start()
+    try:
+        problems = problems_of(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert problems == [
+        f"{path}:1:1: the file is 52428800 bytes; at most {GUIDE_MAX_BYTES} (8 MiB) are read"
+    ]
+    assert peak < 1024 * 1024
+
+
+def test_a_text_over_the_size_cap_is_refused():
+    text = "title: " + "é" * (GUIDE_MAX_BYTES // 2)
+
+    assert parse_problems(text) == [
+        f"g.yaml:1:1: the file is {GUIDE_MAX_BYTES + 7} bytes;"
+        f" at most {GUIDE_MAX_BYTES} (8 MiB) are read"
+    ]
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['lol0: &lol0 "lol"']
+    for level in range(1, levels + 1):
+        aliases = ", ".join([f"*lol{level - 1}"] * 10)
+        lines.append(f"lol{level}: &lol{level} [{aliases}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_bomb_is_refused_without_expanding(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(billion_laughs())
+
+    tracemalloc.start()
+    try:
+        problems = problems_of(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    aliases = [problem for problem in problems if "YAML aliases" in problem]
+    assert len(aliases) == 90
+    assert aliases[0] == (
+        f"{path}:2:14: lol1[0]: YAML aliases (*lol0) are not supported; write the value out"
+    )
+    assert peak < MEMORY_BOUND_BYTES
+
+
+def test_nesting_deeper_than_the_cap_is_refused_by_our_composer():
+    assert parse_problems("[" * 60 + "]" * 60) == ["g.yaml:1:51: nested more than 50 levels deep"]
+
+
+def test_a_very_deep_block_nesting_is_refused_without_recursion():
+    text = "- " * 10_000 + "deep"
+
+    assert parse_problems(text) == ["g.yaml:1:101: nested more than 50 levels deep"]
+
+
+def test_a_file_with_too_many_values_is_refused(monkeypatch):
+    monkeypatch.setattr(validation, "YAML_MAX_NODES", 100)
+
+    assert parse_problems(VALID_TEXT.replace("[HTTP]", "[" + "a, " * 100 + "]")) == [
+        "g.yaml:6:269: holds more than 100 values"
+    ]
+
+
+def test_problems_past_the_cap_are_counted_not_listed(monkeypatch):
+    monkeypatch.setattr(validation, "PROBLEMS_MAX", 3)
+    text = VALID_TEXT.replace("[HTTP]", "[" + "'', " * 5 + "]")
+
+    assert parse_problems(text) == [
+        "g.yaml:6:14: prerequisites.concepts[0]: is empty",
+        "g.yaml:6:18: prerequisites.concepts[1]: is empty",
+        "g.yaml:6:22: prerequisites.concepts[2]: is empty",
+        "g.yaml:6:22: 2 more problems not shown; fix the ones above first",
+    ]
+
+
+def test_a_directory_or_missing_file_is_a_guide_error(tmp_path):
+    assert problems_of(tmp_path) == [f"{tmp_path}:1:1: the file is not a regular file"]
+    missing = tmp_path / "missing.yaml"
+    assert problems_of(missing) == [
+        f"{missing}:1:1: the file can't be read: No such file or directory"
+    ]
+
+
+def outcome(text: str) -> Guide | tuple[Problem, ...]:
+    """Return the guide `text` makes, or its problems; any other exception fails the test."""
+    try:
+        return parse_guide(text)
+    except GuideError as error:
+        return error.problems
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from("ab:-[]{}&*!,'\"#|>? \n\t\x00é"), max_size=80))
+def test_any_text_gives_a_guide_or_a_guide_error(text):
+    assert outcome(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(VALID_TEXT) - 1), st.integers(1, 20), st.text(max_size=5))
+def test_any_edit_of_a_valid_guide_gives_a_guide_or_a_guide_error(start, length, insert):
+    assert outcome(VALID_TEXT[:start] + insert + VALID_TEXT[start + length :])
+
+
+def big_guide(frameworks: int) -> str:
+    lines = ["title: Big", "intro: Many.", "prerequisites:", "  text: Know things.", "frameworks:"]
+    for index in range(frameworks):
+        lines += [
+            f"  - name: Framework {index}",
+            f"    aliases: [fw{index}, f-{index}-x]",
+            f"    language: Language {index % 7}",
+            f"    summary: Framework number {index}.",
+            "    description: >-",
+            f"      Framework {index} builds web services quickly and with joy; it has the",
+            "      features learners like, and many companies use it.",
+            "    used_by: [Acme, Globex]",
+            "    features: [Routing, ORM, Templates]",
+            "    resources:",
+        ]
+        for number in range(3):
+            lines += [
+                f"      - title: Resource {number} of {index}",
+                f"        url: https://example{number}.com/fw/{index}/docs",
+                "        kind: docs",
+            ]
+    lines.append("conclusion: Done.")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_guide_of_ten_thousand_frameworks_parses_in_seconds():
+    text = big_guide(10_000)
+    assert len(text.encode()) < GUIDE_MAX_BYTES
+
+    started = time.perf_counter()
+    guide = parse_guide(text)
+    elapsed = time.perf_counter() - started
+
+    assert len(guide.frameworks) == 10_000
+    assert elapsed < 20  # about 2 s; a quadratic check would take minutes
+
+
+def test_a_big_guide_with_every_name_colliding_is_checked_quickly_and_reported_in_part():
+    text = big_guide(2_000).replace("aliases: [fw", "aliases: [Framework 0, fw")
+
+    problems = parse_problems(text)
+
+    assert problems[:2] == [
+        "g.yaml:7:15: frameworks[0].aliases[0]: 'Framework 0' is the framework's own name",
+        "g.yaml:26:15: frameworks[1].aliases[0]: 'Framework 0' is already used by frameworks[0]"
+        " (Framework 0)",
+    ]
+    assert len(problems) == validation.PROBLEMS_MAX + 1
+    assert problems[-1].endswith(": 1500 more problems not shown; fix the ones above first")
+
+
+# Comparing guides
+
+
+def test_diff_of_equal_guides_is_no_changes():
+    diff = diff_guides(make_guide(), make_guide())
+
+    assert diff == GuideDiff()
+    assert not diff.has_changes
+    assert diff.summary() == "no changes"
+
+
+def test_diff_names_added_removed_and_changed_frameworks():
+    old = make_guide(
+        make_framework("Django"), make_framework("Sinatra", "Ruby"), make_framework("Flask")
+    )
+    new = make_guide(
+        make_framework("Django", description="Now with async views."),
+        make_framework("FastAPI"),
+        make_framework("Flask"),
+        make_framework("Gin", "Go"),
+    )
+
+    diff = diff_guides(old, new)
+
+    assert diff == GuideDiff(added=("FastAPI", "Gin"), removed=("Sinatra",), changed=("Django",))
+    assert diff.summary() == "2 added (FastAPI, Gin), 1 removed (Sinatra), 1 changed (Django)"
+
+
+def test_diff_matches_frameworks_by_key_so_a_respelt_name_is_a_change():
+    diff = diff_guides(make_guide(make_framework("Node.js")), make_guide(make_framework("NodeJS")))
+
+    assert diff == GuideDiff(changed=("NodeJS",))
+
+
+def test_diff_notices_changes_outside_frameworks():
+    old = make_guide()
+    assert diff_guides(old, replace(old, intro="New intro.")).summary() == "other text changed"
+    reordered = replace(old, frameworks=old.frameworks[::-1])
+    assert diff_guides(old, reordered) == GuideDiff(other_changes=True)
+
+
+def test_diff_summary_shortens_long_lists_of_names():
+    new = make_guide(*(make_framework(f"Framework {index}") for index in range(8)))
+
+    summary = diff_guides(make_guide(), new).summary()
+
+    assert summary.startswith(
+        "8 added (Framework 0, Framework 1, Framework 2, Framework 3, Framework 4 and 3 more), "
+        "5 removed (Django, Flask, Node.js, Express, Ruby on Rails)"
+    )
+
+
+def test_tests_never_leave_the_garbage_collector_off():
+    parse_problems("title: [")
+    parse_guide(VALID_TEXT)
+
+    assert gc.isenabled()
