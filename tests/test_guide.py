@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -333,6 +334,45 @@ def test_each_broken_guide_reports_its_exact_problem(fixture, expected):
 
 def test_every_broken_fixture_is_in_the_catalogue():
     assert sorted(path.name for path in BROKEN.iterdir()) == sorted(row[0] for row in CATALOGUE)
+
+
+# Where PyYAML's own parser words a problem differently, or libyaml's depth limit fires first
+PURE_PYTHON_LOADER_PROBLEMS = {
+    "syntax_error.yaml": [
+        "6:11: YAML syntax error: expected ',' or ']', but got ':'"
+        " (while parsing a flow sequence at line 5, column 14)"
+    ],
+    "deep_nesting.yaml": ["7:62: nested more than 50 levels deep"],
+}
+
+
+@pytest.mark.parametrize(("fixture", "expected"), CATALOGUE, ids=[row[0] for row in CATALOGUE])
+def test_without_libyaml_the_same_problems_are_reported(fixture, expected, monkeypatch):
+    monkeypatch.setattr(validation, "_Loader", yaml.SafeLoader)
+    path = BROKEN / fixture
+
+    expected = PURE_PYTHON_LOADER_PROBLEMS.get(fixture, expected)
+    assert problems_of(path) == [f"{path}:{line}" for line in expected]
+
+
+def test_windows_line_endings_and_a_byte_order_mark_change_nothing(tmp_path):
+    path = tmp_path / "guide.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID_TEXT.replace("\n", "\r\n").encode())
+    assert load_guide(path) == parse_guide(VALID_TEXT)
+
+    path.write_bytes(path.read_bytes().replace(b"kind: docs", b"kind: doc"))
+    assert problems_of(path) == [
+        f"{path}:18:15: frameworks[0].resources[0].kind: unknown kind 'doc' (did you mean 'docs'?)"
+    ]
+
+
+def test_columns_count_characters_not_bytes():
+    text = VALID_TEXT.replace("  - name: Gin", "  - {name: Gö😀😀, language: 5}\n  - name: Gin")
+
+    assert parse_problems(text)[-1] == (
+        "g.yaml:19:28: frameworks[1].language: expected a string,"
+        " but YAML reads '5' as a number; put it in quotes"
+    )
 
 
 def test_all_problems_of_a_file_are_reported_sorted_by_position():
