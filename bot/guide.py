@@ -470,7 +470,7 @@ class GuideDiff:
             if names
         ]
         if self.other_changes:
-            parts.append("other text changed")
+            parts.append("other changes")
         return ", ".join(parts) or "no changes"
 
 
@@ -481,7 +481,11 @@ def _list_names(names: tuple[str, ...]) -> str:
 
 
 def diff_guides(old: Guide, new: Guide) -> GuideDiff:
-    """Compare two guides, matching frameworks by key, so that a renamed-case one is "changed"."""
+    """Compare two guides, matching frameworks by key.
+
+    A framework whose name is respelt but keeps its key ("Node.js" to "NodeJS") is changed, not
+    removed and added.
+    """
     old_by_key = {framework.key: framework for framework in old.frameworks}
     new_by_key = {framework.key: framework for framework in new.frameworks}
     kept_old_order = [key for key in old_by_key if key in new_by_key]

@@ -608,7 +608,7 @@ def test_diff_matches_frameworks_by_key_so_a_respelt_name_is_a_change():
 
 def test_diff_notices_changes_outside_frameworks():
     old = make_guide()
-    assert diff_guides(old, replace(old, intro="New intro.")).summary() == "other text changed"
+    assert diff_guides(old, replace(old, intro="New intro.")).summary() == "other changes"
     reordered = replace(old, frameworks=old.frameworks[::-1])
     assert diff_guides(old, reordered) == GuideDiff(other_changes=True)
 
