@@ -1,0 +1,461 @@
+"""Find the framework a learner means, and suggest names while they type.
+
+`Matcher.lookup` answers `/framework <name>`: one confident framework or, failing that, a few
+suggestions for a "Did you mean..." reply. `Matcher.suggest` feeds the slash command's
+autocomplete. Both compare names through `name_key`, so case, spaces, punctuation and a ".js"
+suffix never matter, and both are built for guides far larger than ours: the index is built once,
+and every query does dictionary look-ups, binary searches and one rapidfuzz pass over a slice of
+a prebuilt list, never a Python loop over the whole guide.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.guide import Framework, name_key
+
+AUTOCOMPLETE_LIMIT = 25
+"""Most choices an autocomplete may return: Discord rejects a response with more than 25."""
+
+NOT_FOUND_SUGGESTIONS = 5
+"""Suggestions in a "Did you mean..." reply: enough to cover a typo, few enough to read at once."""
+
+MIN_FUZZY_LENGTH = 3
+"""Shortest query (in `name_key` characters) compared by similarity rather than only exactly.
+
+Measured with rapidfuzz 3.14: a 2-character query scores 60 or more against many names ("tf"
+against flask, fastapi, tornado and streamlit alike), so below 3 characters a fuzzy score is noise.
+"""
+
+MIN_SUBSTRING_LENGTH = 2
+"""Shortest autocomplete query matched inside names: one letter occurs in nearly every name."""
+
+MIN_WORD_LENGTH = 3
+"""Shortest word of a name that autocomplete matches on its own ("core", "boot"; not "on")."""
+
+MATCH_CUTOFF = 80.0
+"""Lowest `fuzz.ratio` (0-100) for a confident typo match.
+
+Chosen with `python -m bench.tune`, which scores every one-edit typo of the seed names (a
+deletion, insertion, substitution, transposition or doubled letter) and a list of words that name
+no framework. Typos of names of 5 or more letters score 80 or more (a transposition in "flask"
+scores exactly 80: Indel counts it as two edits), while the misses stay below 70 on the seed guide
+("python" against "phoenix" is the highest, at 62). Raising the cutoff to 85 loses transpositions
+and typos of short names; lowering it to 70 starts accepting misses in a 10,000-name guide.
+"""
+
+MATCH_MARGIN = 8.0
+"""Points by which the best framework must beat the runner-up (another framework) to be chosen.
+
+A query as close to two frameworks as to one is a question, not an answer: "falco" is 91 to both
+Falcon and Falcor. One extra edit on a 6-to-10-letter name costs 8 to 14 points, so a margin of 8
+still separates a typo from its nearest other name, and it keeps a 10,000-name guide from picking
+one of several equally close names (measured with `python -m bench.tune`).
+"""
+
+SUGGEST_CUTOFF = 60.0
+"""Lowest `fuzz.ratio` for a name to be suggested (autocomplete, or "Did you mean...").
+
+Lower than `MATCH_CUTOFF` on purpose: a learner halfway through a misspelt name ("djag" scores 60
+against "django") should still see it. Unrelated words mostly score under 60 (measured with
+`python -m bench.tune`), and a wrong suggestion costs only a glance.
+"""
+
+MAX_QUERY_LENGTH = 100
+"""Characters of a query that are read; the rest is ignored.
+
+Discord lets an option string run to 6,000 characters, but no name in a guide comes near 100
+(Discord's own limit for a choice name), and it bounds the work a pasted paragraph can cause.
+"""
+
+MIN_RUN_KEY_LENGTH = 2
+"""Shortest name or alias found exactly among other words: "dj tutorial" finds Django, "i" nothing.
+
+The whole query is always compared exactly, however short; this floor is for words inside it.
+"""
+
+MAX_NGRAM_WORDS = 4
+"""Longest run of query words compared as one name ("ruby on rails" is 3, "asp net core" is 3)."""
+
+FILLER_WORDS = frozenset(
+    {
+        "a",
+        "about",
+        "an",
+        "and",
+        "beginner",
+        "beginners",
+        "course",
+        "do",
+        "doc",
+        "docs",
+        "documentation",
+        "for",
+        "framework",
+        "get",
+        "getting",
+        "guide",
+        "help",
+        "how",
+        "i",
+        "in",
+        "intro",
+        "introduction",
+        "is",
+        "learn",
+        "learning",
+        "me",
+        "of",
+        "on",
+        "or",
+        "please",
+        "show",
+        "start",
+        "started",
+        "the",
+        "to",
+        "tutorial",
+        "tutorials",
+        "use",
+        "using",
+        "vs",
+        "what",
+        "with",
+    }
+)
+"""Words a learner wraps around a name ("how do i use express", "flask tutorial").
+
+They never match a framework on their own, and a typo is not looked for in them. The languages of
+the guide are added per guide ("spring boot java"). A name that contains one ("Ruby on Rails")
+still matches: only a run of query words that starts or ends with a filler word is skipped.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A framework offered to the learner, with how well it matched."""
+
+    key: str
+    """The framework's `Framework.key`."""
+    label: str
+    """What to show: the framework's name."""
+    score: float
+    """Similarity, 0-100: 100 for an exact name or alias, 0 when nothing was compared (empty query).
+
+    Within one list, scores only rank entries of the same kind (exact, prefix, substring, typo).
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The answer to a lookup: a confident framework, or suggestions."""
+
+    framework: Framework | None
+    """The framework the query names, when there is no doubt."""
+    suggestions: tuple[Suggestion, ...]
+    """Best first, one per framework, at most `NOT_FOUND_SUGGESTIONS`; empty when found."""
+
+
+class Matcher:
+    """An index of a guide's names and aliases, built once, for lookups and autocomplete.
+
+    Args:
+        frameworks: The guide's frameworks, in the guide's (curated) order, which breaks ties.
+    """
+
+    def __init__(self, frameworks: Sequence[Framework]) -> None:
+        self._frameworks = tuple(frameworks)
+        name_owner: dict[str, int] = {}
+        owners: dict[str, list[int]] = {}
+        words: dict[str, list[int]] = {}
+        for index, framework in enumerate(self._frameworks):
+            name = name_key(framework.name)
+            name_owner.setdefault(name, index)
+            for key in (name, framework.key, *(name_key(alias) for alias in framework.aliases)):
+                _add(owners, key, index)
+            for word in framework.name.split():
+                _add(words, name_key(word), index)
+
+        # A name beats an alias: an alias can never take a name away from its framework.
+        self._exact: dict[str, tuple[int, ...]] = {
+            key: (name_owner[key],) if key in name_owner else tuple(indices)
+            for key, indices in owners.items()
+            if key
+        }
+
+        # Fuzzy matching runs over the names and aliases sorted by length, so that a query only
+        # scans the slice whose lengths can reach the cutoff (see `_length_slice`).
+        by_length = sorted(self._exact, key=lambda key: (len(key), key))
+        self._fuzzy_keys = by_length
+        self._fuzzy_lengths = [len(key) for key in by_length]
+        self._fuzzy_owners = [self._exact[key] for key in by_length]
+
+        # Prefix and substring matching also know the words of names ("boot", "core").
+        partial = {key: list(indices) for key, indices in self._exact.items()}
+        for word, indices in words.items():
+            if len(word) >= MIN_WORD_LENGTH:
+                for index in indices:
+                    _add(partial, word, index)
+        self._partial_keys = sorted(partial)
+        self._partial_owners = [tuple(partial[key]) for key in self._partial_keys]
+        # One string holding every key, so that substring search runs in C (`str.find`); keys are
+        # alphanumeric, so a query never matches across the separator.
+        self._haystack = "\n".join(self._partial_keys)
+        self._starts = list(_starts(self._partial_keys))
+
+        languages = {name_key(framework.language) for framework in self._frameworks}
+        self._filler = FILLER_WORDS | {language for language in languages if language}
+
+    def lookup(self, query: str) -> Lookup:
+        """Return the framework `query` names, or suggestions when it names none for sure.
+
+        An exact name or alias wins, even inside other words ("learn django"). Otherwise the
+        closest name is taken only when it is close enough (`MATCH_CUTOFF`) and clearly closer
+        than any other framework's (`MATCH_MARGIN`); queries shorter than `MIN_FUZZY_LENGTH`
+        are matched exactly or not at all.
+
+        Args:
+            query: What the learner typed; any text, of any length.
+
+        Returns:
+            The framework, or `None` and up to `NOT_FOUND_SUGGESTIONS` suggestions, best first.
+        """
+        folded = unicodedata.normalize("NFKC", query[:MAX_QUERY_LENGTH]).casefold()
+        whole = name_key(folded)
+        if not whole:
+            return Lookup(framework=None, suggestions=())
+        exact = self._exact.get(whole) or self._exact_in_words(_words(folded))
+        if len(exact) == 1:
+            return Lookup(framework=self._frameworks[exact[0]], suggestions=())
+        if exact:
+            return Lookup(framework=None, suggestions=self._suggestions(exact, 100.0))
+
+        scores = self._fuzzy_scores(folded, whole)
+        ranked = sorted(scores, key=lambda index: (-scores[index], index))
+        if ranked and scores[ranked[0]] >= MATCH_CUTOFF:
+            runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
+            if scores[ranked[0]] - runner_up >= MATCH_MARGIN:
+                return Lookup(framework=self._frameworks[ranked[0]], suggestions=())
+
+        suggestions = [
+            self._suggestion(index, scores[index])
+            for index in ranked
+            if scores[index] >= SUGGEST_CUTOFF
+        ][:NOT_FOUND_SUGGESTIONS]
+        listed = {suggestion.key for suggestion in suggestions}
+        for suggestion in self.suggest(query, NOT_FOUND_SUGGESTIONS):
+            if len(suggestions) == NOT_FOUND_SUGGESTIONS:
+                break
+            if suggestion.key not in listed:
+                suggestions.append(suggestion)
+                listed.add(suggestion.key)
+        return Lookup(framework=None, suggestions=tuple(suggestions))
+
+    def suggest(self, query: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Suggestion]:
+        """Return autocomplete suggestions for `query`, best first, one per framework.
+
+        Exact names and aliases come first, then names, aliases and words of names that start
+        with the query (a whole word first), then those that contain it, then names close to it
+        (`SUGGEST_CUTOFF`). Within each kind, ties go to the shorter name, then to guide order.
+        An empty query lists the guide in order.
+
+        Args:
+            query: What the learner has typed so far.
+            limit: Most suggestions to return; never more than `AUTOCOMPLETE_LIMIT`.
+
+        Returns:
+            At most `limit` suggestions, labelled with the framework's name.
+        """
+        limit = max(0, min(limit, AUTOCOMPLETE_LIMIT))
+        text = query[:MAX_QUERY_LENGTH]
+        if not text.strip():
+            return [self._suggestion(index, 0.0) for index in range(len(self._frameworks))][:limit]
+        key = name_key(text)
+        if not key or not limit:
+            return []
+
+        chosen: dict[int, float] = {}
+        tiers = (
+            self._exact_scores,
+            self._prefix_scores,
+            self._substring_scores,
+            self._fuzzy_tier_scores,
+        )
+        for tier in tiers:
+            if len(chosen) >= limit:
+                break
+            scores = tier(key)
+            fresh = sorted(
+                (index for index in scores if index not in chosen),
+                key=lambda index: (-scores[index], index),
+            )
+            for index in fresh[: limit - len(chosen)]:
+                chosen[index] = scores[index]
+        return [self._suggestion(index, score) for index, score in chosen.items()]
+
+    def _exact_in_words(self, words: list[str]) -> tuple[int, ...]:
+        """Return the frameworks named exactly by runs of `words`, keeping only the longest runs.
+
+        A run inside a longer matching run does not count ("spring" in "spring boot"). A run of
+        one filler word never counts, nor does a key shorter than `MIN_RUN_KEY_LENGTH`.
+        """
+        spans: list[tuple[int, int, tuple[int, ...]]] = []
+        for start, end, key in _runs(words):
+            if end - start == 1 and words[start] in self._filler:
+                continue
+            if len(key) >= MIN_RUN_KEY_LENGTH and key in self._exact:
+                spans.append((start, end, self._exact[key]))
+        found: dict[int, None] = {}
+        for start, end, indices in spans:
+            inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
+            if not inside:
+                found.update(dict.fromkeys(indices))
+        return tuple(found)
+
+    def _fuzzy_scores(self, folded: str, whole: str) -> dict[int, float]:
+        """Return each framework's best similarity to any run of the query's words.
+
+        Runs that start or end with a filler word are left out: "learn djagno" is compared as
+        "djagno" only, and "java" alone, a language, is compared with nothing.
+        """
+        if len(whole) < MIN_FUZZY_LENGTH:
+            return {}
+        words = _words(folded)
+        candidates: set[str] = set()
+        for start, end, key in _runs(words):
+            if words[start] in self._filler or words[end - 1] in self._filler:
+                continue
+            if len(key) >= MIN_FUZZY_LENGTH:
+                candidates.add(key)
+        cutoff = min(SUGGEST_CUTOFF, MATCH_CUTOFF - MATCH_MARGIN)
+        scores: dict[int, float] = {}
+        for candidate in sorted(candidates):
+            for index, score in self._fuzzy(candidate, cutoff):
+                if score > scores.get(index, -1.0):
+                    scores[index] = score
+        return scores
+
+    def _fuzzy(self, key: str, cutoff: float) -> Iterable[tuple[int, float]]:
+        """Yield (framework index, score) for names and aliases within `cutoff` of `key`."""
+        low, high = _length_slice(self._fuzzy_lengths, len(key), cutoff)
+        results = process.extract(
+            key,
+            self._fuzzy_keys[low:high],
+            scorer=fuzz.ratio,
+            # Keys and query are already `name_key`s (casefolded, alphanumeric). rapidfuzz 3.x
+            # defaults to processor=None, which is what we want here; spelled out so nobody adds
+            # a processor that would strip the query differently from the names.
+            processor=None,
+            score_cutoff=cutoff,
+            limit=None,
+        )
+        for _choice, score, position in results:
+            for index in self._fuzzy_owners[low + position]:
+                yield index, score
+
+    def _exact_scores(self, key: str) -> dict[int, float]:
+        return dict.fromkeys(self._exact.get(key, ()), 100.0)
+
+    def _prefix_scores(self, key: str) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        position = bisect.bisect_left(self._partial_keys, key)
+        while position < len(self._partial_keys):
+            candidate = self._partial_keys[position]
+            if not candidate.startswith(key):
+                break
+            _keep_best(scores, self._partial_owners[position], _containment(key, candidate))
+            position += 1
+        return scores
+
+    def _substring_scores(self, key: str) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        if len(key) < MIN_SUBSTRING_LENGTH:
+            return scores
+        found = self._haystack.find(key)
+        while found != -1:
+            position = bisect.bisect_right(self._starts, found) - 1
+            candidate = self._partial_keys[position]
+            _keep_best(scores, self._partial_owners[position], _containment(key, candidate))
+            found = self._haystack.find(key, found + 1)
+        return scores
+
+    def _fuzzy_tier_scores(self, key: str) -> dict[int, float]:
+        scores: dict[int, float] = {}
+        if len(key) >= MIN_FUZZY_LENGTH:
+            for index, score in self._fuzzy(key, SUGGEST_CUTOFF):
+                if score > scores.get(index, -1.0):
+                    scores[index] = score
+        return scores
+
+    def _suggestion(self, index: int, score: float) -> Suggestion:
+        framework = self._frameworks[index]
+        return Suggestion(key=framework.key, label=framework.name, score=score)
+
+    def _suggestions(self, indices: Iterable[int], score: float) -> tuple[Suggestion, ...]:
+        chosen = list(indices)[:NOT_FOUND_SUGGESTIONS]
+        return tuple(self._suggestion(index, score) for index in chosen)
+
+
+def _add(mapping: dict[str, list[int]], key: str, index: int) -> None:
+    indices = mapping.setdefault(key, [])
+    if index not in indices:
+        indices.append(index)
+
+
+def _keep_best(scores: dict[int, float], indices: Iterable[int], score: float) -> None:
+    for index in indices:
+        if score > scores.get(index, -1.0):
+            scores[index] = score
+
+
+def _containment(key: str, candidate: str) -> float:
+    """Return `fuzz.ratio(key, candidate)` for a `key` found inside `candidate`, without a call."""
+    return 200.0 * len(key) / (len(key) + len(candidate))
+
+
+def _starts(keys: Iterable[str]) -> Iterable[int]:
+    offset = 0
+    for key in keys:
+        yield offset
+        offset += len(key) + 1
+
+
+def _words(folded: str) -> list[str]:
+    """Split casefolded text into runs of letters and digits, as `name_key` sees characters."""
+    words: list[str] = []
+    current: list[str] = []
+    for char in folded:
+        if char.isalnum():
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _runs(words: list[str]) -> Iterable[tuple[int, int, str]]:
+    """Yield (start, end, key) for every run of up to `MAX_NGRAM_WORDS` consecutive words."""
+    for start in range(len(words)):
+        for end in range(start + 1, min(start + MAX_NGRAM_WORDS, len(words)) + 1):
+            yield start, end, name_key("".join(words[start:end]))
+
+
+def _length_slice(lengths: list[int], length: int, cutoff: float) -> tuple[int, int]:
+    """Return the slice of `lengths` (sorted) whose keys can reach `cutoff` against `length`.
+
+    `fuzz.ratio` is at most 200 * min(n, m) / (n + m) for lengths n and m, so a key of length m
+    can only reach the cutoff c when c * n / (200 - c) <= m <= n * (200 - c) / c.
+    """
+    if cutoff <= 0:
+        return 0, len(lengths)
+    shortest = math.ceil(cutoff * length / (200.0 - cutoff) - 1e-9)
+    longest = math.floor(length * (200.0 - cutoff) / cutoff + 1e-9)
+    return bisect.bisect_left(lengths, shortest), bisect.bisect_right(lengths, longest)
