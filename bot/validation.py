@@ -312,7 +312,7 @@ def _path(stack: list[_Open]) -> str:
         elif frame.key is None:  # the next node is a key: report it at its mapping
             break
         else:
-            key = frame.key.value if isinstance(frame.key, ScalarNode) else "?"
+            key = _cut(frame.key.value) if isinstance(frame.key, ScalarNode) else "?"
             path = f"{path}.{key}" if path else key
     return path
 
@@ -535,6 +535,10 @@ def _unknown_message(noun: str, value: str, allowed: tuple[str, ...]) -> str:
 
 def quote(value: str) -> str:
     """Quote `value` for a message, repr-style, cut to about `QUOTE_MAX_CHARS` characters."""
+    return repr(_cut(value))
+
+
+def _cut(value: str) -> str:
     if len(value) > QUOTE_MAX_CHARS:
-        value = value[: QUOTE_MAX_CHARS - 1] + "…"
-    return repr(value)
+        return value[: QUOTE_MAX_CHARS - 1] + "…"
+    return value

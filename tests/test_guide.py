@@ -463,6 +463,15 @@ def test_a_yaml_bomb_is_refused_without_expanding(tmp_path):
     assert peak < MEMORY_BOUND_BYTES
 
 
+def test_a_huge_key_is_cut_short_in_the_field_path():
+    text = VALID_TEXT + "? " + "k" * 100_000 + "\n: [*anchor]\n"  # too long for a plain key
+
+    assert parse_problems(text)[-1] == (
+        f"g.yaml:27:4: {'k' * 59}…[0]: YAML aliases (*anchor) are not supported;"
+        " write the value out"
+    )
+
+
 def test_nesting_deeper_than_the_cap_is_refused_by_our_composer():
     assert parse_problems("[" * 60 + "]" * 60) == ["g.yaml:1:51: nested more than 50 levels deep"]
 
