@@ -1,13 +1,24 @@
-"""The Discord emulator, proven against real discord.py traffic before the bot exists."""
+"""The Discord emulator, proven against real discord.py traffic before the bot exists.
+
+A minimal `discord.Client` (tests/emulator/stub_bot.py) runs in-process against it, and as a
+subprocess through the same harness the bot's end-to-end tests use.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 
+from tests.emulator import payloads
+from tests.emulator.emulator import DiscordEmulator
+from tests.emulator.harness import discord_py_pointed_at
+from tests.emulator.stub_bot import StubBot
 from tests.emulator.validation import (
     CALLBACK,
     Problem,
@@ -16,6 +27,8 @@ from tests.emulator.validation import (
     json_path,
     limit_problems,
 )
+
+pytest_plugins = ("tests.emulator.plugin",)
 
 # --- Validation of what a bot sends --------------------------------------------------------
 
@@ -243,3 +256,459 @@ def test_invalid_form_body_nests_errors_by_path() -> None:
             }
         },
     }
+
+
+# --- A real discord.py client against the emulator ----------------------------------------
+
+CALLBACKS = "POST /interactions/*/callback"
+
+
+@contextlib.asynccontextmanager
+async def stub_bot(emu: DiscordEmulator) -> AsyncIterator[StubBot]:
+    """Run the stub client in-process against a started `emu` until the block ends."""
+    with discord_py_pointed_at(emu):
+        bot = StubBot(guild_id=int(emu.guild_id))
+        running = asyncio.create_task(bot.start(emu.token))
+        ready = asyncio.create_task(emu.wait_ready(10, synced=True))
+        await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if running.done():
+            ready.cancel()
+            running.result()
+            pytest.fail("the client stopped before it was ready")
+        ready.result()
+        try:
+            yield bot
+        finally:
+            await bot.close()
+            with contextlib.suppress(discord.ConnectionClosed):
+                await running
+
+
+def run_with_stub(
+    emu: DiscordEmulator, scenario: Callable[[DiscordEmulator, StubBot], Awaitable[None]]
+) -> None:
+    async def main() -> None:
+        async with emu, stub_bot(emu) as bot:
+            await scenario(emu, bot)
+
+    asyncio.run(main())
+
+
+def test_login_connect_and_sync_go_through_the_emulator(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        assert [request.endpoint for request in emu.requests] == [
+            "GET /users/@me",
+            "GET /oauth2/applications/@me",
+            "GET /gateway/bot",
+            "PUT /applications/{application_id}/guilds/{guild_id}/commands",
+        ]
+        assert all(request.authorization == "bot token" for request in emu.requests)
+        assert all("Authorization" not in request.headers for request in emu.requests)
+        assert emu.gateway.identifies[0]["token_ok"]
+        assert emu.gateway.intents == discord.Intents.default().value
+        assert emu.gateway.connections[0].query == {
+            "v": "10",
+            "encoding": "json",
+            "compress": "zlib-stream",
+        }
+        registered = emu.commands(emu.guild_id)
+        assert [command["name"] for command in registered] == [
+            "ping",
+            "echo",
+            "whois",
+            "later",
+            "slow",
+        ]
+        assert {
+            str(command.id) for command in await bot.tree.fetch_commands(guild=bot_guild(emu))
+        } == {command["id"] for command in registered}
+        assert bot.user is not None
+        assert str(bot.user.id) == emu.application_id
+
+    run_with_stub(emulator, scenario)
+
+
+def bot_guild(emu: DiscordEmulator) -> discord.Object:
+    return discord.Object(int(emu.guild_id))
+
+
+def test_slash_command_answer_is_stored_with_its_interaction(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.slash("ping")
+
+        assert result.type == 4
+        assert result.latency is not None
+        assert result.latency < 1
+        assert result.data["embeds"][0]["title"] == "Pong"
+        message = result.message
+        assert message is not None
+        assert message["author"]["id"] == emu.application_id
+        assert message["interaction_metadata"]["id"] == result.id
+        assert message["interaction_metadata"]["user"]["id"] == emu.user["id"]
+        labels = [c.get("label") for row in message["components"] for c in row["components"]]
+        assert labels == ["Again", "Docs", None]
+        assert not result.ephemeral
+
+    run_with_stub(emulator, scenario)
+
+
+def test_autocomplete_answers_with_choices(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.autocomplete("echo", {"text": "word1"}, focused="text")
+
+        assert result.type == 8
+        assert [choice["value"] for choice in result.choices] == [f"word1{n}" for n in range(10)]
+        assert result.payload["data"]["options"] == [
+            {"name": "text", "type": 3, "value": "word1", "focused": True}
+        ]
+
+    run_with_stub(emulator, scenario)
+
+
+def test_button_click_edits_the_message_in_place(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        ping = await emu.slash("ping")
+        assert ping.message is not None
+
+        click = await emu.click(ping.message, "stub:again")
+
+        assert click.type == 7
+        assert click.payload["message"]["id"] == ping.message["id"]
+        assert ping.message["embeds"][0]["title"] == "Pong again"
+        assert ping.message["components"] == []
+        assert ping.message["edited_timestamp"] is not None
+
+    run_with_stub(emulator, scenario)
+
+
+def test_select_sends_the_picked_values(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        ping = await emu.slash("ping")
+        assert ping.message is not None
+
+        picked = await emu.select(ping.message, "stub:pick", ["2"])
+
+        assert picked.type == 7
+        assert ping.message["content"] == "picked 2"
+
+    run_with_stub(emulator, scenario)
+
+
+def test_clicking_what_a_user_cannot_click_is_refused(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        ping = await emu.slash("ping")
+        echo = await emu.slash("echo", {"text": "hi"})
+        assert ping.message is not None
+        assert echo.message is not None
+
+        with pytest.raises(LookupError, match="no component 'nope'"):
+            await emu.click(ping.message, "nope")
+        with pytest.raises(ValueError, match="is not a string select"):
+            await emu.select(ping.message, "stub:again", ["1"])
+        with pytest.raises(ValueError, match="are not options"):
+            await emu.select(ping.message, "stub:pick", ["9"])
+        with pytest.raises(ValueError, match="sees ephemeral message"):
+            await emu.click(echo.message, "x", user=emu.make_user("other"))
+
+    run_with_stub(emulator, scenario)
+
+
+def test_user_option_is_resolved_like_discord_does(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        alice = emu.make_user("alice")
+
+        result = await emu.slash("whois", {"user": alice})
+
+        assert result.data["content"] == f"alice ({alice['id']})"
+        assert result.payload["data"]["resolved"]["users"] == {alice["id"]: alice}
+        assert alice["id"] in result.payload["data"]["resolved"]["members"]
+
+    run_with_stub(emulator, scenario)
+
+
+def test_options_are_checked_against_the_registered_command(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        with pytest.raises(LookupError, match="no registered command 'nope'"):
+            await emu.slash("nope")
+        with pytest.raises(LookupError, match="has no option"):
+            await emu.slash("echo", {"txt": "hi"})
+        with pytest.raises(ValueError, match="needs"):
+            await emu.slash("echo")
+        with pytest.raises(TypeError, match="is a string option"):
+            await emu.slash("echo", {"text": 3})
+
+    run_with_stub(emulator, scenario)
+
+
+def test_ephemeral_answer_is_marked_ephemeral(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.slash("echo", {"text": "hi"})
+
+        assert result.ephemeral
+        assert result.callback is not None
+        assert result.callback.response["interaction"]["response_message_ephemeral"] is True
+
+    run_with_stub(emulator, scenario)
+
+
+def test_first_followup_replaces_the_thinking_message(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.slash("later")
+        assert result.type == 5
+
+        followup = await result.wait_webhook("POST *")
+
+        assert followup.query["wait"] == "1"
+        assert followup.response["id"] == result.state.original_message_id
+        assert result.message is not None
+        assert result.message["content"] == "done thinking"
+        assert not result.message["flags"] & payloads.LOADING
+
+    run_with_stub(emulator, scenario)
+
+
+def test_rate_limited_callback_is_retried_after_retry_after(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        fault = emu.rate_limit(CALLBACKS, retry_after=0.3)
+
+        result = await emu.slash("ping")
+
+        assert fault.hits == 1
+        assert [callback.status for callback in result.callbacks] == [429, 200]
+        assert result.latency is not None
+        assert result.latency >= 0.3
+        assert result.accepted
+
+    run_with_stub(emulator, scenario)
+
+
+def test_429_without_via_header_is_not_retried(emulator: DiscordEmulator) -> None:
+    """discord.py takes a 429 without `Via` for a Cloudflare ban and raises at once."""
+
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        emu.rate_limit(CALLBACKS, via=False)
+
+        result = await emu.send_interaction(emu.build_slash("ping"))
+        await emu.wait_until(lambda: bot.errors, what="the command to fail")
+
+        assert [callback.status for callback in result.callbacks] == [429]
+        assert isinstance(bot.errors[0], discord.HTTPException)
+        assert bot.errors[0].status == 429
+        emu.response_deadline = 0
+        assert emu.take_violations() == [
+            f"[protocol] interaction 'ping' ({result.id}) was never answered"
+        ]
+
+    run_with_stub(emulator, scenario)
+
+
+def test_server_error_on_callback_is_retried_a_second_later(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        emu.server_error(CALLBACKS, status=500)
+
+        result = await emu.slash("ping")
+
+        assert [callback.status for callback in result.callbacks] == [500, 200]
+        assert result.latency is not None
+        assert 1.0 <= result.latency < 2.0
+
+    run_with_stub(emulator, scenario)
+
+
+def test_lost_answer_then_retry_is_already_acknowledged(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        emu.server_error(CALLBACKS, status=502, processed=True)
+
+        result = await emu.slash("ping")
+        await emu.wait_until(lambda: bot.errors, what="the command to fail")
+
+        assert [callback.status for callback in result.callbacks] == [502, 400]
+        assert result.callback is not None
+        assert result.callback.response == {
+            "message": "Interaction has already been acknowledged.",
+            "code": 40060,
+        }
+        assert isinstance(bot.errors[0], discord.HTTPException)
+        assert bot.errors[0].code == 40060
+        assert result.message is not None, "the first attempt did create the message"
+        assert [v.split(": ", 1)[1] for v in emu.take_violations()] == [
+            f"interaction {result.id} was acknowledged twice"
+        ]
+
+    run_with_stub(emulator, scenario)
+
+
+def test_late_first_answer_is_an_unknown_interaction(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        emu.response_deadline = 0.2
+
+        result = await emu.slash("slow", {"seconds": 0.4})
+
+        assert result.callback is not None
+        assert result.callback.status == 404
+        assert result.callback.response == {"message": "Unknown interaction", "code": 10062}
+        violations = emu.take_violations()
+        assert len(violations) == 2
+        assert "past the 0.2s deadline" in violations[0]
+        assert violations[1].endswith("was never answered")
+
+    run_with_stub(emulator, scenario)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["close 4000", "close 1001", "drop", "reconnect", "resumable invalid session"],
+)
+def test_bot_resumes_after_a_resumable_disconnect(emulator: DiscordEmulator, fault: str) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        await emu.slash("ping")
+        seq_before = emu.gateway.session.seq if emu.gateway.session else 0
+
+        await inject(emu, fault)
+        result = await emu.slash("ping")
+
+        assert result.accepted
+        assert len(emu.gateway.identifies) == 1
+        assert len(emu.gateway.resumes) == 1
+        assert emu.gateway.resumes[0]["seq"] >= seq_before
+        assert emu.gateway.resumed_sent == 1
+
+    run_with_stub(emulator, scenario)
+
+
+@pytest.mark.parametrize("fault", ["invalid session", "close 4009", "close 4007"])
+def test_bot_identifies_again_when_the_session_is_gone(
+    emulator: DiscordEmulator, fault: str
+) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        first = emu.gateway.session
+
+        await inject(emu, fault)
+        result = await emu.slash("ping")
+
+        assert result.accepted
+        assert len(emu.gateway.identifies) == 2
+        assert emu.gateway.session is not first
+        assert emu.gateway.ready_sent == 2
+
+    run_with_stub(emulator, scenario)
+
+
+async def inject(emu: DiscordEmulator, fault: str) -> None:
+    match fault.split():
+        case ["close", code]:
+            await emu.gateway.close(int(code))
+        case ["drop"]:
+            emu.gateway.drop()
+        case ["reconnect"]:
+            await emu.gateway.send_reconnect()
+        case ["resumable", "invalid", "session"]:
+            await emu.gateway.send_invalid_session(resumable=True)
+        case ["invalid", "session"]:
+            await emu.gateway.send_invalid_session()
+
+
+def test_events_missed_while_disconnected_are_replayed_on_resume(
+    emulator: DiscordEmulator,
+) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        emu.gateway.drop()
+
+        result = await emu.send_interaction(emu.build_slash("ping"), wait_connected=None)
+        await emu.wait_answer(result)
+
+        assert result.accepted
+        assert len(emu.gateway.resumes) == 1
+        replayed = emu.gateway.frames_where(
+            lambda frame: frame.t == "INTERACTION_CREATE" and frame.connection == 2
+        )
+        assert [frame.d["id"] for frame in replayed] == [result.id]
+
+    run_with_stub(emulator, scenario)
+
+
+def test_authentication_failure_stops_the_client(emulator: DiscordEmulator) -> None:
+    async def main() -> None:
+        async with emulator:
+            with discord_py_pointed_at(emulator):
+                bot = StubBot(guild_id=int(emulator.guild_id))
+                running = asyncio.create_task(bot.start(emulator.token))
+                await emulator.wait_ready(10)
+
+                await emulator.gateway.close(4004, "Authentication failed.")
+
+                with pytest.raises(discord.ConnectionClosed) as closed:
+                    await asyncio.wait_for(running, 10)
+                assert closed.value.code == 4004
+                assert len(emulator.gateway.identifies) == 1
+
+    asyncio.run(main())
+
+
+def test_wrong_token_fails_login_and_is_a_violation(emulator: DiscordEmulator) -> None:
+    async def main() -> None:
+        async with emulator:
+            with discord_py_pointed_at(emulator):
+                bot = StubBot(guild_id=None)
+                with pytest.raises(discord.LoginFailure):
+                    await bot.start("not-the-token")
+                await bot.close()
+
+    asyncio.run(main())
+
+    assert emulator.take_violations() == [
+        "[protocol] GET /users/@me (#0): Authorization header is wrong"
+    ]
+
+
+def test_emulator_answers_like_the_spec_says(emulator: DiscordEmulator) -> None:
+    """Self-check: every response the emulator gave matches the spec's response schema."""
+
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        ping = await emu.slash("ping")
+        assert ping.message is not None
+        await emu.click(ping.message, "stub:again")
+        await emu.autocomplete("echo", {"text": ""}, focused="text")
+        await emu.select((await emu.slash("ping")).message or {}, "stub:pick", ["0"])
+        await (await emu.slash("later")).wait_webhook("POST *")
+        await emu.slash("echo", {"text": "hi"})
+
+    run_with_stub(emulator, scenario)
+
+    checked = 0
+    for request in emulator.requests:
+        matched = emulator.validator.match(request.method, request.path)
+        assert matched is not None
+        assert request.status is not None
+        problems = emulator.validator.check_response(matched[0], request.status, request.response)
+        assert problems == [], request
+        checked += request.response is not None
+    assert checked >= 10
+
+
+def test_rejected_bodies_get_discords_400_and_unknown_routes_404(emulator: DiscordEmulator) -> None:
+    async def main() -> None:
+        async with emulator, aiohttp.ClientSession() as http:
+            auth = {"Authorization": f"Bot {emulator.token}"}
+            url = f"{emulator.api_base}/channels/{emulator.channel_id}/messages"
+            body = {"content": "x" * 2001, "allowed_mentions": {"parse": []}}
+            async with http.post(url, json=body, headers=auth) as response:
+                assert response.status == 400
+                assert response.headers["Content-Type"] == "application/json"
+                error = await response.json()
+            async with http.get(f"{emulator.api_base}/nothing/here", headers=auth) as response:
+                assert response.status == 404
+                assert await response.json() == {"message": "404: Not Found", "code": 0}
+            async with http.get(f"{emulator.api_base}/users/@me") as response:
+                assert response.status == 401
+
+        assert error["code"] == 50035
+        assert error["errors"]["content"]["_errors"][0]["message"].startswith("2001 characters")
+
+    asyncio.run(main())
+
+    violations = emulator.take_violations()
+    assert any("$.content: 2001 characters" in v for v in violations), violations
+    assert any("GET /nothing/here" in v and "not an operation" in v for v in violations)
+    assert any("Authorization header is absent" in v for v in violations)
+    assert [request.handled for request in emulator.requests] == [True, False, True]

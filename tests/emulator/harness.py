@@ -1,0 +1,195 @@
+"""Start the real bot as a subprocess against a running `DiscordEmulator`, and stop it after."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord.http
+import yarl
+from discord.gateway import DiscordWebSocket
+
+from tests.emulator.emulator import DiscordEmulator, EmulatorTimeoutError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BOT_COMMAND = (sys.executable, "-m", "bot", "run", "--config", "{config}")
+"""The bot's command line; `{config}` becomes the path of the written config file."""
+STUB_COMMAND = (sys.executable, "-m", "tests.emulator.stub_bot", "--config", "{config}")
+"""The stand-in bot of `tests/emulator/stub_bot.py`, which honours the same contract."""
+_OUR_ENV = ("DISCORD_TOKEN", "GUIDEBOT_API_BASE")
+
+
+class BotExitedError(AssertionError):
+    """The bot process ended while a test expected it to run."""
+
+
+@dataclass(slots=True)
+class BotProcess:
+    """A running bot: its process, its config and its combined stdout/stderr log."""
+
+    process: asyncio.subprocess.Process
+    config_path: Path
+    log_path: Path
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status, once it has exited (negative: killed by that signal)."""
+        return self.process.returncode
+
+    def log(self) -> str:
+        """Return everything the bot has printed so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def default_config(emu: DiscordEmulator, *, guide_path: Path | None = None) -> str:
+    """Return a config.toml for the bot: the emulator's guild as dev guild, INFO logging."""
+    lines = ["[discord]", f"dev_guild_id = {emu.guild_id}", ""]
+    if guide_path is not None:
+        # A JSON string is a valid TOML basic string for any path.
+        lines += ["[guide]", f"path = {json.dumps(str(guide_path))}", ""]
+    lines += ["[logging]", 'level = "INFO"', ""]
+    return "\n".join(lines)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    emu: DiscordEmulator,
+    *,
+    guide_path: Path | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    config_text: str | None = None,
+    command: Sequence[str] = BOT_COMMAND,
+    workdir: Path | None = None,
+    synced: bool = True,
+    ready_timeout: float = 30.0,
+    stop_timeout: float = 10.0,
+) -> AsyncIterator[BotProcess]:
+    """Start the bot against `emu`, wait until it is READY, and stop it on exit.
+
+    The bot gets `DISCORD_TOKEN` (the emulator's fake token), `GUIDEBOT_API_BASE` and
+    `PYTHONUNBUFFERED=1`; its stdout and stderr go to `bot.log` in `workdir`. On exit it gets
+    SIGTERM, then SIGKILL after `stop_timeout`. If its log holds the token, that is recorded as
+    a violation.
+
+    Args:
+        emu: a started emulator.
+        guide_path: the guide file for `[guide] path` (default: the bot's own default).
+        extra_env: more environment variables (override the above).
+        config_text: the whole config.toml instead of `default_config(emu, guide_path=...)`.
+        command: the command line; `{config}` is replaced by the config file's path.
+        workdir: where to write config.toml and bot.log (default: a temporary directory).
+        synced: also wait for the bot to sync its commands.
+        ready_timeout: seconds to wait for READY (and the sync).
+        stop_timeout: seconds between SIGTERM and SIGKILL.
+
+    Raises:
+        BotExitedError: the bot exited before it was ready.
+        EmulatorTimeoutError: it did not become ready in time.
+    """
+    with _workdir(workdir) as directory:
+        config_path = directory / "config.toml"
+        config_path.write_text(
+            config_text if config_text is not None else default_config(emu, guide_path=guide_path),
+            encoding="utf-8",
+        )
+        log_path = directory / "bot.log"
+        env = {key: value for key, value in os.environ.items() if key not in _OUR_ENV}
+        env.update(
+            DISCORD_TOKEN=emu.token,
+            GUIDEBOT_API_BASE=emu.api_base,
+            PYTHONUNBUFFERED="1",
+            **(extra_env or {}),
+        )
+        argv = [part.replace("{config}", str(config_path)) for part in command]
+        with log_path.open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        bot = BotProcess(process=process, config_path=config_path, log_path=log_path)
+        try:
+            await _wait_ready(emu, bot, synced=synced, timeout=ready_timeout)
+            yield bot
+        finally:
+            await stop_bot(bot, timeout=stop_timeout)
+            if emu.token in bot.log():
+                emu.violate("policy", f"the bot's log contains its token ({log_path})")
+
+
+async def _wait_ready(
+    emu: DiscordEmulator, bot: BotProcess, *, synced: bool, timeout: float
+) -> None:
+    ready = asyncio.ensure_future(emu.wait_ready(timeout, synced=synced))
+    exited = asyncio.ensure_future(bot.process.wait())
+    try:
+        await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (ready, exited):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    if ready.done() and not ready.cancelled() and ready.exception() is None:
+        return
+    if exited.done() and not exited.cancelled():
+        raise BotExitedError(
+            f"the bot exited with {bot.returncode} before it was ready; its log:\n{bot.log()}"
+        )
+    error = ready.exception()
+    if isinstance(error, EmulatorTimeoutError):
+        raise EmulatorTimeoutError(f"{error}\nthe bot's log:\n{bot.log()}") from None
+    raise error  # type: ignore[misc]
+
+
+async def stop_bot(bot: BotProcess, *, timeout: float = 10.0) -> int:
+    """Send SIGTERM, wait up to `timeout`, then SIGKILL; return the exit status."""
+    process = bot.process
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(timeout):
+                await process.wait()
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.kill()
+            await process.wait()
+    assert process.returncode is not None
+    return process.returncode
+
+
+@contextlib.contextmanager
+def _workdir(workdir: Path | None) -> Iterator[Path]:
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        yield workdir
+        return
+    with tempfile.TemporaryDirectory(prefix="guidebot-e2e-") as directory:
+        yield Path(directory)
+
+
+@contextlib.contextmanager
+def discord_py_pointed_at(emu: DiscordEmulator) -> Iterator[None]:
+    """Point an in-process discord.py at `emu` (REST base and gateway) and restore it after.
+
+    For tests that run a `discord.Client` in the test process instead of the bot subprocess.
+    """
+    saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = emu.api_base
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(emu.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
