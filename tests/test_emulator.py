@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -16,8 +18,14 @@ import discord
 import pytest
 
 from tests.emulator import payloads
-from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import discord_py_pointed_at
+from tests.emulator.emulator import DiscordEmulator, EmulatorTimeoutError
+from tests.emulator.harness import (
+    STUB_COMMAND,
+    BotExitedError,
+    BotProcess,
+    discord_py_pointed_at,
+    running_bot,
+)
 from tests.emulator.stub_bot import StubBot
 from tests.emulator.validation import (
     CALLBACK,
@@ -712,3 +720,71 @@ def test_rejected_bodies_get_discords_400_and_unknown_routes_404(emulator: Disco
     assert any("GET /nothing/here" in v and "not an operation" in v for v in violations)
     assert any("Authorization header is absent" in v for v in violations)
     assert [request.handled for request in emulator.requests] == [True, False, True]
+
+
+# --- The subprocess harness ---------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_harness_runs_a_bot_process_and_stops_it(emulator: DiscordEmulator, tmp_path: Path) -> None:
+    async def main() -> BotProcess:
+        async with emulator, running_bot(emulator, command=STUB_COMMAND, workdir=tmp_path) as bot:
+            assert bot.returncode is None
+            result = await emulator.slash("ping")
+            assert result.data["embeds"][0]["title"] == "Pong"
+        return bot
+
+    bot = asyncio.run(main())
+
+    assert bot.returncode == 0, bot.log()
+    assert f"dev_guild_id = {emulator.guild_id}" in bot.config_path.read_text()
+    assert emulator.command_syncs == [
+        (emulator.guild_id, ["ping", "echo", "whois", "later", "slow"])
+    ]
+    assert "has connected to Gateway" in bot.log()
+    assert emulator.token not in bot.log()
+
+
+def test_harness_reports_a_bot_that_exits_before_ready(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-c", "print('no config'); raise SystemExit(3)"]
+
+    async def main() -> None:
+        async with emulator, running_bot(emulator, command=command, workdir=tmp_path):
+            pytest.fail("the bot cannot be ready")
+
+    with pytest.raises(BotExitedError, match=r"exited with 3 before it was ready(.|\n)*no config"):
+        asyncio.run(main())
+
+
+def test_harness_flags_a_token_in_the_bots_log(emulator: DiscordEmulator, tmp_path: Path) -> None:
+    leak = "import os; print('token is', os.environ['DISCORD_TOKEN'])"
+
+    async def main() -> None:
+        command = [sys.executable, "-c", leak]
+        async with emulator, running_bot(emulator, command=command, workdir=tmp_path):
+            pass
+
+    with pytest.raises(BotExitedError):
+        asyncio.run(main())
+
+    assert emulator.take_violations() == [
+        f"[policy] the bot's log contains its token ({tmp_path / 'bot.log'})"
+    ]
+
+
+def test_harness_gives_up_on_a_bot_that_never_gets_ready(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-c", "import time; print('stuck', flush=True); time.sleep(60)"]
+
+    async def run() -> None:
+        async with emulator:
+            with pytest.raises(EmulatorTimeoutError, match="stuck"):
+                async with running_bot(
+                    emulator, command=command, workdir=tmp_path, ready_timeout=0.5
+                ):
+                    pass
+
+    asyncio.run(run())
