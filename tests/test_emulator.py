@@ -272,10 +272,10 @@ CALLBACKS = "POST /interactions/*/callback"
 
 
 @contextlib.asynccontextmanager
-async def stub_bot(emu: DiscordEmulator) -> AsyncIterator[StubBot]:
+async def stub_bot(emu: DiscordEmulator, **options: Any) -> AsyncIterator[StubBot]:
     """Run the stub client in-process against a started `emu` until the block ends."""
     with discord_py_pointed_at(emu):
-        bot = StubBot(guild_id=int(emu.guild_id))
+        bot = StubBot(guild_id=int(emu.guild_id), **options)
         running = asyncio.create_task(bot.start(emu.token))
         ready = asyncio.create_task(emu.wait_ready(10, synced=True))
         await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
@@ -293,10 +293,12 @@ async def stub_bot(emu: DiscordEmulator) -> AsyncIterator[StubBot]:
 
 
 def run_with_stub(
-    emu: DiscordEmulator, scenario: Callable[[DiscordEmulator, StubBot], Awaitable[None]]
+    emu: DiscordEmulator,
+    scenario: Callable[[DiscordEmulator, StubBot], Awaitable[None]],
+    **options: Any,
 ) -> None:
     async def main() -> None:
-        async with emu, stub_bot(emu) as bot:
+        async with emu, stub_bot(emu, **options) as bot:
             await scenario(emu, bot)
 
     asyncio.run(main())
@@ -565,7 +567,7 @@ def test_late_first_answer_is_an_unknown_interaction(emulator: DiscordEmulator) 
 
 @pytest.mark.parametrize(
     "fault",
-    ["close 4000", "close 1001", "drop", "reconnect", "resumable invalid session"],
+    ["close 4000", "close 1000", "close 1001", "drop", "reconnect", "resumable invalid session"],
 )
 def test_bot_resumes_after_a_resumable_disconnect(emulator: DiscordEmulator, fault: str) -> None:
     async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
@@ -576,15 +578,17 @@ def test_bot_resumes_after_a_resumable_disconnect(emulator: DiscordEmulator, fau
         result = await emu.slash("ping")
 
         assert result.accepted
-        assert len(emu.gateway.identifies) == 1
-        assert len(emu.gateway.resumes) == 1
+        assert emu.gateway.identify_count == 1
+        assert emu.gateway.resume_count == 1
         assert emu.gateway.resumes[0]["seq"] >= seq_before
         assert emu.gateway.resumed_sent == 1
 
     run_with_stub(emulator, scenario)
 
 
-@pytest.mark.parametrize("fault", ["invalid session", "close 4009", "close 4007"])
+@pytest.mark.parametrize(
+    "fault", ["invalid session", "close 4009", "close 4007", "close 4000 and refuse to resume"]
+)
 def test_bot_identifies_again_when_the_session_is_gone(
     emulator: DiscordEmulator, fault: str
 ) -> None:
@@ -595,7 +599,7 @@ def test_bot_identifies_again_when_the_session_is_gone(
         result = await emu.slash("ping")
 
         assert result.accepted
-        assert len(emu.gateway.identifies) == 2
+        assert emu.gateway.identify_count == 2
         assert emu.gateway.session is not first
         assert emu.gateway.ready_sent == 2
 
@@ -606,6 +610,9 @@ async def inject(emu: DiscordEmulator, fault: str) -> None:
     match fault.split():
         case ["close", code]:
             await emu.gateway.close(int(code))
+        case ["close", code, "and", "refuse", "to", "resume"]:
+            emu.gateway.resume_policy = "invalidate"
+            await emu.gateway.close(int(code))
         case ["drop"]:
             emu.gateway.drop()
         case ["reconnect"]:
@@ -614,6 +621,21 @@ async def inject(emu: DiscordEmulator, fault: str) -> None:
             await emu.gateway.send_invalid_session(resumable=True)
         case ["invalid", "session"]:
             await emu.gateway.send_invalid_session()
+
+
+def test_bot_reconnects_when_the_gateway_goes_silent() -> None:
+    emu = DiscordEmulator(heartbeat_interval_ms=100)
+    emu.gateway.ack_heartbeats = False
+
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        await emu.wait_until(lambda: emu.gateway.resume_count, what="a RESUME")
+
+        assert emu.gateway.connections[0].close_code == 4000
+        assert emu.gateway.heartbeats >= 3
+        assert emu.gateway.frames_where(lambda frame: frame.op == 11) == []
+
+    run_with_stub(emu, scenario, heartbeat_timeout=0.5)
+    assert emu.violations() == []
 
 
 def test_events_missed_while_disconnected_are_replayed_on_resume(
@@ -626,7 +648,7 @@ def test_events_missed_while_disconnected_are_replayed_on_resume(
         await emu.wait_answer(result)
 
         assert result.accepted
-        assert len(emu.gateway.resumes) == 1
+        assert emu.gateway.resume_count == 1
         replayed = emu.gateway.frames_where(
             lambda frame: frame.t == "INTERACTION_CREATE" and frame.connection == 2
         )
@@ -648,7 +670,7 @@ def test_authentication_failure_stops_the_client(emulator: DiscordEmulator) -> N
                 with pytest.raises(discord.ConnectionClosed) as closed:
                     await asyncio.wait_for(running, 10)
                 assert closed.value.code == 4004
-                assert len(emulator.gateway.identifies) == 1
+                assert emulator.gateway.identify_count == 1
 
     asyncio.run(main())
 

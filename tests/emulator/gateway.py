@@ -118,6 +118,16 @@ class Gateway:
         return self.connection is not None and self.session is not None and self.session.resumable
 
     @property
+    def identify_count(self) -> int:
+        """How many IDENTIFYs the bot sent (new sessions asked for)."""
+        return len(self.identifies)
+
+    @property
+    def resume_count(self) -> int:
+        """How many RESUMEs the bot sent (accepted or not)."""
+        return len(self.resumes)
+
+    @property
     def intents(self) -> int | None:
         """The intents of the latest IDENTIFY."""
         return self.identifies[-1].get("intents") if self.identifies else None

@@ -22,6 +22,7 @@ import os
 import signal
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import discord
 import yarl
@@ -70,10 +71,13 @@ class PingView(discord.ui.View):
 class StubBot(discord.Client):
     """One guild's worth of commands: ping, echo (autocomplete), whois, later, slow."""
 
-    def __init__(self, *, guild_id: int | None, use_emulated_gateway: bool = True) -> None:
+    def __init__(
+        self, *, guild_id: int | None, use_emulated_gateway: bool = True, **options: Any
+    ) -> None:
         super().__init__(
             intents=discord.Intents.default(),
             allowed_mentions=discord.AllowedMentions.none(),
+            **options,
         )
         self.guild_id = guild_id
         self.use_emulated_gateway = use_emulated_gateway
