@@ -81,6 +81,27 @@ def test_validator_names_the_accepted_callback_types(spec: SpecValidator) -> Non
     assert problems == ["spec $.type: type 3 is not one of [1, 12, 13, 4, 5, 6, 7, 8, 9]"]
 
 
+def test_validator_allows_only_the_leniencies_discord_documents(spec: SpecValidator) -> None:
+    found = spec.match("POST", "/channels/1/messages")
+    assert found is not None
+    operation, _ = found
+
+    def problems(body: dict[str, Any]) -> list[str]:
+        return [str(problem) for problem in spec.check_request(operation, body)]
+
+    assert problems({"content": "x", "nonce": "13524802724765644710"}) == []
+    assert problems({"content": "x", "allowed_mentions": {"users": [123, "456"]}}) == []
+    assert problems({"content": "x", "flags": "4"}) == [
+        "spec: $.flags: '4' is not of type ['integer', 'null']"
+    ]
+    found = spec.match("PUT", "/applications/1/commands")
+    assert found is not None
+    bulk = [{"name": "a", "description": "b", "default_member_permissions": "8"}]
+    assert spec.check_request(found[0], bulk) == []
+    bulk[0]["default_member_permissions"] = "eight"
+    assert spec.check_request(found[0], bulk) != []
+
+
 def test_validator_accepts_what_discord_py_sends_for_a_view(spec: SpecValidator) -> None:
     class View(discord.ui.View):
         @discord.ui.button(label="Next", custom_id="next")
@@ -269,6 +290,7 @@ def test_invalid_form_body_nests_errors_by_path() -> None:
 # --- A real discord.py client against the emulator ----------------------------------------
 
 CALLBACKS = "POST /interactions/*/callback"
+STUB_COMMANDS = ["ping", "echo", "whois", "later", "slow", "file", "edit", "post", "expire"]
 
 
 @contextlib.asynccontextmanager
@@ -322,13 +344,7 @@ def test_login_connect_and_sync_go_through_the_emulator(emulator: DiscordEmulato
             "compress": "zlib-stream",
         }
         registered = emu.commands(emu.guild_id)
-        assert [command["name"] for command in registered] == [
-            "ping",
-            "echo",
-            "whois",
-            "later",
-            "slow",
-        ]
+        assert [command["name"] for command in registered] == STUB_COMMANDS
         assert {
             str(command.id) for command in await bot.tree.fetch_commands(guild=bot_guild(emu))
         } == {command["id"] for command in registered}
@@ -702,6 +718,10 @@ def test_emulator_answers_like_the_spec_says(emulator: DiscordEmulator) -> None:
         await emu.select((await emu.slash("ping")).message or {}, "stub:pick", ["0"])
         await (await emu.slash("later")).wait_webhook("POST *")
         await emu.slash("echo", {"text": "hi"})
+        await emu.slash("file")
+        await (await emu.slash("edit")).wait_webhook("DELETE *")
+        await emu.slash("post")
+        await emu.wait_for_request("DELETE /channels/*", since=0)
 
     run_with_stub(emulator, scenario)
 
@@ -760,9 +780,7 @@ def test_harness_runs_a_bot_process_and_stops_it(emulator: DiscordEmulator, tmp_
 
     assert bot.returncode == 0, bot.log()
     assert f"dev_guild_id = {emulator.guild_id}" in bot.config_path.read_text()
-    assert emulator.command_syncs == [
-        (emulator.guild_id, ["ping", "echo", "whois", "later", "slow"])
-    ]
+    assert emulator.command_syncs == [(emulator.guild_id, STUB_COMMANDS)]
     assert "has connected to Gateway" in bot.log()
     assert emulator.token not in bot.log()
 
@@ -810,3 +828,82 @@ def test_harness_gives_up_on_a_bot_that_never_gets_ready(
                     pass
 
     asyncio.run(run())
+
+
+def test_file_upload_is_recorded_from_the_multipart_body(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.slash("file")
+
+        assert result.callback is not None
+        assert result.callback.headers["Content-Type"].startswith("multipart/form-data")
+        assert result.callback.files == [
+            {
+                "name": "files[0]",
+                "filename": "hello.txt",
+                "content_type": "application/octet-stream",
+                "size": 5,
+            }
+        ]
+        assert result.data["content"] == "see file"
+        assert result.message is not None
+        [attachment] = result.message["attachments"]
+        assert (attachment["filename"], attachment["size"]) == ("hello.txt", 5)
+        assert attachment["description"] == "Hi"
+
+    run_with_stub(emulator, scenario)
+
+
+def test_original_and_followup_messages_are_edited_and_deleted(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.slash("edit")
+
+        deleted = await result.wait_webhook("DELETE *")
+
+        assert [request.endpoint for request in result.webhook_requests] == [
+            "PATCH /webhooks/{webhook_id}/{webhook_token}/messages/@original",
+            "POST /webhooks/{webhook_id}/{webhook_token}",
+            "DELETE /webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        ]
+        assert result.message is not None
+        assert result.message["content"] == "second"
+        assert deleted.params["message_id"] in emu.deleted_messages
+        assert deleted.params["message_id"] not in emu.messages
+        followup = emu.deleted_messages[deleted.params["message_id"]]
+        assert (
+            followup["interaction_metadata"]["original_response_message_id"] == result.message["id"]
+        )
+
+    run_with_stub(emulator, scenario)
+
+
+def test_channel_messages_are_posted_edited_and_deleted(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        start = len(emu.requests)
+
+        await emu.slash("post")
+        deleted = await emu.wait_for_request("DELETE /channels/*", since=start)
+
+        assert [request.endpoint for request in emu.requests[start + 1 :]] == [
+            "POST /channels/{channel_id}/messages",
+            "PATCH /channels/{channel_id}/messages/{message_id}",
+            "DELETE /channels/{channel_id}/messages/{message_id}",
+        ]
+        posted = emu.deleted_messages[deleted.params["message_id"]]
+        assert posted["content"] == "hello!"
+        assert posted["channel_id"] == emu.channel_id
+
+    run_with_stub(emulator, scenario)
+
+
+def test_view_timeout_edit_is_awaited_without_sleeping(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        result = await emu.slash("expire", {"seconds": 0.3})
+
+        edit = await result.wait_webhook("PATCH */@original")
+
+        assert edit.json["components"] == []
+        assert result.message is not None
+        assert result.message["content"] == "expired"
+        assert edit.received_at - result.state.sent_at >= 0.3
+
+    run_with_stub(emulator, scenario)

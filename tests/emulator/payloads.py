@@ -219,8 +219,12 @@ def message(
     application_id: str | None = None,
     interaction_metadata: Mapping[str, Any] | None = None,
     interaction: Mapping[str, Any] | None = None,
+    uploads: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Return a message built from a create-message body (content, embeds, components, flags)."""
+    """Return a message built from a create-message body (content, embeds, components, flags).
+
+    `uploads` are the attachments made from the request's `files[n]` parts, by `n`.
+    """
     payload: dict[str, Any] = {
         "id": message_id,
         "type": message_type,
@@ -246,22 +250,29 @@ def message(
         payload["interaction_metadata"] = dict(interaction_metadata)
     if interaction is not None:
         payload["interaction"] = dict(interaction)
-    apply_edit(payload, body, edited=False)
+    apply_edit(payload, body, edited=False, uploads=uploads)
     return payload
 
 
-def apply_edit(stored: dict[str, Any], body: Mapping[str, Any], *, edited: bool = True) -> None:
-    """Apply a create/edit-message body to a stored message, as Discord does."""
+def apply_edit(
+    stored: dict[str, Any],
+    body: Mapping[str, Any],
+    *,
+    edited: bool = True,
+    uploads: Mapping[int, Mapping[str, Any]] | None = None,
+) -> None:
+    """Apply a create/edit-message body to a stored message, as Discord does.
+
+    `uploads` are the attachments made from the request's `files[n]` parts, by `n`.
+    """
     if body.get("content") is not None:
         stored["content"] = body["content"]
     if body.get("embeds") is not None:
         stored["embeds"] = [stored_embed(embed) for embed in body["embeds"]]
     if body.get("components") is not None:
         stored["components"] = number_components(body["components"])
-    if body.get("attachments") is not None:
-        stored["attachments"] = [
-            attachment for attachment in stored["attachments"] if _kept(attachment, body)
-        ]
+    if body.get("attachments") is not None or uploads:
+        stored["attachments"] = _attachments(stored["attachments"], body, uploads or {})
     if body.get("tts") is not None:
         stored["tts"] = bool(body["tts"])
     if body.get("flags") is not None:
@@ -300,8 +311,28 @@ def walk_components(components: list[Any]) -> Iterator[dict[str, Any]]:
                 yield from walk_components([component[key]])
 
 
-def _kept(attachment: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
-    return any(str(kept.get("id")) == str(attachment["id"]) for kept in body["attachments"])
+def _attachments(
+    existing: list[dict[str, Any]],
+    body: Mapping[str, Any],
+    uploads: Mapping[int, Mapping[str, Any]],
+) -> list[dict[str, Any]]:
+    # `attachments` lists what the message keeps: existing ones by their ID, new uploads by the
+    # `n` of their `files[n]` part. Without it, every upload is added to what is there.
+    by_id = {str(attachment["id"]): attachment for attachment in existing}
+    wanted = body.get("attachments")
+    if wanted is None:
+        wanted = [{"id": key} for key in by_id] + [{"id": number} for number in uploads]
+    kept = []
+    for entry in wanted:
+        key = str(entry.get("id"))
+        if key in by_id:
+            kept.append(by_id[key])
+        elif key.isdigit() and int(key) in uploads:
+            upload = dict(uploads[int(key)])
+            if entry.get("description"):
+                upload["description"] = entry["description"]
+            kept.append(upload)
+    return kept
 
 
 def command(

@@ -400,7 +400,9 @@ class RestApi:
             if kind == 5:
                 # A deferred answer is a "thinking" message until its first edit or followup.
                 flags = (flags & EPHEMERAL) | LOADING
-            message = self._create_message(state, data if kind == 4 else {}, flags=flags)
+            message = self._create_message(
+                state, data if kind == 4 else {}, flags=flags, uploads=self._uploads(record)
+            )
             state.original_message_id = message["id"]
             info.update(
                 response_message_id=message["id"],
@@ -415,7 +417,7 @@ class RestApi:
             stored = self.emu.messages.setdefault(source["id"], copy.deepcopy(source))
             state.original_message_id = stored["id"]
             if kind == 7:
-                payloads.apply_edit(stored, data)
+                payloads.apply_edit(stored, data, uploads=self._uploads(record))
                 resource = stored
                 info.update(
                     response_message_id=stored["id"],
@@ -442,6 +444,7 @@ class RestApi:
         body: Mapping[str, Any],
         *,
         flags: int,
+        uploads: Mapping[int, Mapping[str, Any]],
         followup: bool = False,
     ) -> dict[str, Any]:
         source = state.payload
@@ -476,10 +479,31 @@ class RestApi:
             application_id=self.emu.application_id,
             interaction_metadata=metadata,
             interaction=legacy,
+            uploads=uploads,
         )
         self.emu.messages[message["id"]] = message
         self.emu.message_places[message["id"]] = (source.get("guild_id"), source["channel_id"])
         return message
+
+    def _uploads(self, record: RecordedRequest) -> dict[int, dict[str, Any]]:
+        """Return attachments for the request's `files[n]` parts, by `n`."""
+        uploads = {}
+        for part in record.files:
+            name = part["name"] or ""
+            if not (name.startswith("files[") and name.endswith("]") and name[6:-1].isdigit()):
+                continue
+            attachment_id = self.emu.snowflake()
+            filename = part["filename"] or "unknown"
+            url = f"{self.emu.base_url}/attachments/{attachment_id}/{filename}"
+            uploads[int(name[6:-1])] = {
+                "id": attachment_id,
+                "filename": filename,
+                "size": part["size"],
+                "url": url,
+                "proxy_url": url,
+                "content_type": part["content_type"] or "application/octet-stream",
+            }
+        return uploads
 
     def _webhook_state(
         self, params: Mapping[str, str]
@@ -504,11 +528,15 @@ class RestApi:
         original = self.emu.messages.get(state.original_message_id or "")
         if original is not None and original["flags"] & LOADING:
             # The first followup after a deferred "thinking" response replaces that message.
-            payloads.apply_edit(original, body)
+            payloads.apply_edit(original, body, uploads=self._uploads(record))
             message = original
         else:
             message = self._create_message(
-                state, body, flags=int(body.get("flags") or 0), followup=True
+                state,
+                body,
+                flags=int(body.get("flags") or 0),
+                uploads=self._uploads(record),
+                followup=True,
             )
             state.followup_ids.append(message["id"])
         if record.query.get("wait", "").lower() not in {"1", "true"}:
@@ -530,7 +558,7 @@ class RestApi:
             self.emu.deleted_messages[message["id"]] = self.emu.messages.pop(message["id"])
             return 204, None
         if record.method == "PATCH":
-            payloads.apply_edit(message, record.json or {})
+            payloads.apply_edit(message, record.json or {}, uploads=self._uploads(record))
         return 200, copy.deepcopy(message)
 
     async def _channel_post(self, record: RecordedRequest, params: dict[str, str]) -> Reply:
@@ -540,6 +568,7 @@ class RestApi:
             channel_id=params["channel_id"],
             author=self.emu.bot_user,
             body=body,
+            uploads=self._uploads(record),
         )
         self.emu.messages[message["id"]] = message
         self.emu.message_places[message["id"]] = (self.emu.guild_id, params["channel_id"])
@@ -557,7 +586,7 @@ class RestApi:
             self.emu.deleted_messages[message["id"]] = self.emu.messages.pop(message["id"])
             return 204, None
         if record.method == "PATCH":
-            payloads.apply_edit(message, record.json or {})
+            payloads.apply_edit(message, record.json or {}, uploads=self._uploads(record))
         return 200, copy.deepcopy(message)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import logging
 import os
 import signal
@@ -68,8 +69,25 @@ class PingView(discord.ui.View):
         await interaction.response.edit_message(content=f"picked {select.values[0]}")
 
 
+class ExpiringView(discord.ui.View):
+    """A button that nobody clicks: on timeout the message is edited to say so."""
+
+    def __init__(self, interaction: discord.Interaction, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.interaction = interaction
+
+    @discord.ui.button(label="Wait", custom_id="stub:wait")
+    async def wait_(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        """Nothing to do."""
+        await interaction.response.defer()
+
+    async def on_timeout(self) -> None:
+        """Drop the button from the original response."""
+        await self.interaction.edit_original_response(content="expired", view=None)
+
+
 class StubBot(discord.Client):
-    """One guild's worth of commands: ping, echo (autocomplete), whois, later, slow."""
+    """Commands that exercise each route the emulator serves, one or two each."""
 
     def __init__(
         self, *, guild_id: int | None, use_emulated_gateway: bool = True, **options: Any
@@ -138,6 +156,36 @@ class StubBot(discord.Client):
             """Answer after a delay (to miss the deadline on purpose)."""
             await asyncio.sleep(seconds)
             await interaction.response.send_message("finally")
+
+        @tree.command()
+        async def file(interaction: discord.Interaction) -> None:
+            """Answer with an attached file (a multipart callback)."""
+            upload = discord.File(io.BytesIO(b"hello"), filename="hello.txt", description="Hi")
+            await interaction.response.send_message("see file", file=upload)
+
+        @tree.command()
+        async def edit(interaction: discord.Interaction) -> None:
+            """Edit the answer, then send and delete a followup."""
+            await interaction.response.send_message("first")
+            await interaction.edit_original_response(content="second")
+            extra = await interaction.followup.send("extra", wait=True)
+            await extra.delete()
+
+        @tree.command()
+        async def post(interaction: discord.Interaction) -> None:
+            """Post in the channel, then edit and delete that message."""
+            await interaction.response.send_message("posting", ephemeral=True)
+            assert isinstance(interaction.channel, discord.TextChannel)
+            posted = await interaction.channel.send("hello")
+            await posted.edit(content="hello!")
+            await posted.delete()
+
+        @tree.command()
+        async def expire(interaction: discord.Interaction, seconds: float) -> None:
+            """Send a button that times out."""
+            await interaction.response.send_message(
+                "wait", view=ExpiringView(interaction, timeout=seconds)
+            )
 
         @tree.error
         async def on_error(

@@ -11,7 +11,6 @@ answer the request with the 400 "Invalid Form Body" (code 50035) Discord would s
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import os
@@ -149,20 +148,6 @@ class Operation:
         return f"#/paths/{path}/{method}/responses/{code}/content/application~1json/schema"
 
 
-def _integer_or_int_string(checker: object, instance: object) -> bool:
-    # Discord's README: "some string fields of the docs are typed as integers, and the API
-    # accepts int-parseable strings for them" (default_member_permissions is one discord.py sends).
-    if isinstance(instance, str):
-        return bool(_INTEGER_STRING.fullmatch(instance))
-    return Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer")
-
-
-_LenientValidator = jsonschema.validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer_or_int_string),
-)
-
-
 class SpecValidator:
     """Match requests to the spec's operations and validate bodies against their schemas."""
 
@@ -214,7 +199,7 @@ class SpecValidator:
         validator = self._validators.get(pointer)
         if validator is None:
             schema = {"$ref": _SPEC_URI + pointer}
-            validator = _LenientValidator(schema, registry=self._registry)
+            validator = Draft202012Validator(schema, registry=self._registry)
             self._validators[pointer] = validator
         problems = []
         for error in validator.iter_errors(instance):
@@ -243,16 +228,37 @@ def _operations(spec: Mapping[str, Any]) -> Iterator[Operation]:
                 yield Operation(method.upper(), template, re.compile(regex), literal, operation)
 
 
+_BITFIELD_PROPERTIES = frozenset({"default_member_permissions", "permissions", "allow", "deny"})
+
+
 def _relaxed(spec: dict[str, Any]) -> dict[str, Any]:
-    # Discord accepts snowflakes as JSON integers too, and discord.py sends some that way (the
-    # user IDs of allowed_mentions, for one); the spec types them as strings only.
-    relaxed = copy.copy(spec)
-    relaxed["components"] = copy.copy(spec["components"])
-    schemas = relaxed["components"]["schemas"] = copy.copy(spec["components"]["schemas"])
+    """Return the spec with two documented leniencies of the API, which discord.py relies on.
+
+    - Snowflakes are strings in the spec, but Discord takes JSON integers too, and discord.py
+      sends some that way (the user IDs of allowed_mentions, for one).
+    - Permission bitfields are integers in the spec, but Discord's README says int-parseable
+      strings are accepted where the docs say string, and discord.py sends them as strings.
+    """
+    schemas = dict(spec["components"]["schemas"])
     schemas["SnowflakeType"] = {
-        "anyOf": [spec["components"]["schemas"]["SnowflakeType"], {"type": "integer", "minimum": 0}]
+        "anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]
     }
-    return relaxed
+    int_string = {"type": "string", "pattern": "^[0-9]+$"}
+    for name, schema in schemas.items():
+        properties = schema.get("properties", {})
+        widened = {
+            key: {"anyOf": [value, int_string]}
+            for key, value in properties.items()
+            if key in _BITFIELD_PROPERTIES and "integer" in _types(value)
+        }
+        if widened:
+            schemas[name] = {**schema, "properties": {**properties, **widened}}
+    return {**spec, "components": {**spec["components"], "schemas": schemas}}
+
+
+def _types(schema: Mapping[str, Any]) -> list[str]:
+    kind = schema.get("type", [])
+    return [kind] if isinstance(kind, str) else list(kind)
 
 
 def _leaf_errors(
