@@ -290,7 +290,9 @@ def test_invalid_form_body_nests_errors_by_path() -> None:
 # --- A real discord.py client against the emulator ----------------------------------------
 
 CALLBACKS = "POST /interactions/*/callback"
-STUB_COMMANDS = ["ping", "echo", "whois", "later", "slow", "file", "edit", "post", "expire"]
+STUB_COMMANDS = [
+    *("ping", "echo", "whois", "later", "slow", "file", "edit", "post", "expire", "ask"),
+]
 
 
 @contextlib.asynccontextmanager
@@ -905,5 +907,22 @@ def test_view_timeout_edit_is_awaited_without_sleeping(emulator: DiscordEmulator
         assert result.message is not None
         assert result.message["content"] == "expired"
         assert edit.received_at - result.state.sent_at >= 0.3
+
+    run_with_stub(emulator, scenario)
+
+
+def test_modal_is_shown_and_submitted(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        asked = await emu.slash("ask")
+        assert asked.type == 9
+        assert asked.data["title"] == "Ask"
+        with pytest.raises(LookupError, match="no text input"):
+            await emu.submit_modal(asked, {"stub:nope": "why?"})
+
+        submitted = await emu.submit_modal(asked, {"stub:question": "why?"})
+
+        assert submitted.payload["type"] == 5
+        assert submitted.type == 4
+        assert submitted.data["content"] == "you asked: why?"
 
     run_with_stub(emulator, scenario)

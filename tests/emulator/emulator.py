@@ -572,19 +572,21 @@ class DiscordEmulator:
         modal = result.state.modal
         if modal is None:
             raise ValueError(f"interaction {result.name!r} was not answered with a modal")
+        unknown = set(values) - {
+            component.get("custom_id")
+            for component in payloads.walk_components(modal["components"])
+        }
+        if unknown:
+            raise LookupError(f"the modal has no text input {sorted(unknown)}")
+        # Discord answers in the modal's own layout: action rows hold `components`, labels
+        # (type 18) hold one `component`.
         rows = []
         for row in modal.get("components", []):
-            children = row.get("components") or ([row["component"]] if "component" in row else [])
-            inputs = [
-                {
-                    "type": 4,
-                    "custom_id": child["custom_id"],
-                    "value": values.get(child["custom_id"], ""),
-                }
-                for child in children
-                if child.get("type") == 4
-            ]
-            rows.append({"type": 1, "components": inputs})
+            if row.get("type") == 18:
+                rows.append({"type": 18, "component": _submitted(row["component"], values)})
+            else:
+                children = [_submitted(child, values) for child in row.get("components", [])]
+                rows.append({"type": row.get("type", 1), "components": children})
         source = result.payload
         payload = self._interaction_base(
             MODAL_SUBMIT,
@@ -823,6 +825,13 @@ class DiscordEmulator:
                 return component
         have = [component["custom_id"] for component in components if "custom_id" in component]
         raise LookupError(f"message {message['id']} has no component {custom_id!r}; it has {have}")
+
+
+def _submitted(component: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    submitted = {"type": component["type"], "custom_id": component.get("custom_id")}
+    if component["type"] == 4:
+        submitted["value"] = values.get(component["custom_id"], component.get("value", ""))
+    return submitted
 
 
 def _fake_token(application_id: str) -> str:

@@ -86,6 +86,16 @@ class ExpiringView(discord.ui.View):
         await self.interaction.edit_original_response(content="expired", view=None)
 
 
+class AskModal(discord.ui.Modal, title="Ask"):
+    """One text input; the answer quotes it."""
+
+    question = discord.ui.TextInput(label="Question", custom_id="stub:question")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Quote the question back."""
+        await interaction.response.send_message(f"you asked: {self.question.value}")
+
+
 class StubBot(discord.Client):
     """Commands that exercise each route the emulator serves, one or two each."""
 
@@ -186,6 +196,11 @@ class StubBot(discord.Client):
             await interaction.response.send_message(
                 "wait", view=ExpiringView(interaction, timeout=seconds)
             )
+
+        @tree.command()
+        async def ask(interaction: discord.Interaction) -> None:
+            """Open a modal."""
+            await interaction.response.send_modal(AskModal())
 
         @tree.error
         async def on_error(
