@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -204,6 +204,14 @@ class Matcher:
                     _add(partial, word, index)
         self._partial_keys = sorted(partial)
         self._partial_owners = [tuple(partial[key]) for key in self._partial_keys]
+        # For prefixes, the same keys in one sorted list per length: shorter completions rank
+        # first, so a one-letter query reads the few shortest lengths, not a thousand keys.
+        self._prefix_buckets: dict[int, tuple[list[str], list[tuple[int, ...]]]] = {}
+        for key, owners in zip(self._partial_keys, self._partial_owners, strict=True):
+            keys, bucket_owners = self._prefix_buckets.setdefault(len(key), ([], []))
+            keys.append(key)
+            bucket_owners.append(owners)
+        self._prefix_lengths = sorted(self._prefix_buckets)
         # One string holding every key, so that substring search runs in C (`str.find`); keys are
         # alphanumeric, so a query never matches across the separator.
         self._haystack = "\n".join(self._partial_keys)
@@ -243,19 +251,17 @@ class Matcher:
             if scores[ranked[0]] - runner_up >= MATCH_MARGIN:
                 return Lookup(framework=self._frameworks[ranked[0]], suggestions=())
 
-        suggestions = [
-            self._suggestion(index, scores[index])
-            for index in ranked
-            if scores[index] >= SUGGEST_CUTOFF
-        ][:NOT_FOUND_SUGGESTIONS]
-        listed = {suggestion.key for suggestion in suggestions}
-        for suggestion in self.suggest(query, NOT_FOUND_SUGGESTIONS):
-            if len(suggestions) == NOT_FOUND_SUGGESTIONS:
-                break
-            if suggestion.key not in listed:
-                suggestions.append(suggestion)
-                listed.add(suggestion.key)
-        return Lookup(framework=None, suggestions=tuple(suggestions))
+        best = ranked[:NOT_FOUND_SUGGESTIONS]
+        chosen = {index: scores[index] for index in best if scores[index] >= SUGGEST_CUTOFF}
+        # Names that start with or contain the query fill the rest ("boot": Spring Boot); the
+        # fuzzy tier of `suggest` would only repeat the comparison made above.
+        self._fill(
+            chosen, whole, NOT_FOUND_SUGGESTIONS, (self._prefix_scores, self._substring_scores)
+        )
+        return Lookup(
+            framework=None,
+            suggestions=tuple(self._suggestion(index, score) for index, score in chosen.items()),
+        )
 
     def suggest(self, query: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Suggestion]:
         """Return autocomplete suggestions for `query`, best first, one per framework.
@@ -275,29 +281,45 @@ class Matcher:
         limit = max(0, min(limit, AUTOCOMPLETE_LIMIT))
         text = query[:MAX_QUERY_LENGTH]
         if not text.strip():
-            return [self._suggestion(index, 0.0) for index in range(len(self._frameworks))][:limit]
+            return [
+                self._suggestion(index, 0.0) for index in range(min(limit, len(self._frameworks)))
+            ]
         key = name_key(text)
-        if not key or not limit:
+        if not key:
             return []
-
-        chosen: dict[int, float] = {}
         tiers = (
             self._exact_scores,
             self._prefix_scores,
             self._substring_scores,
             self._fuzzy_tier_scores,
         )
+        chosen = self._fill({}, key, limit, tiers)
+        return [self._suggestion(index, score) for index, score in chosen.items()]
+
+    def _fill(
+        self,
+        chosen: dict[int, float],
+        key: str,
+        limit: int,
+        tiers: Iterable[Callable[[str, Container[int], int], dict[int, float]]],
+    ) -> dict[int, float]:
+        """Add frameworks from each tier in turn to `chosen` until it holds `limit` of them.
+
+        Each tier's frameworks go in by (-score, guide order); a costlier tier is never run once
+        `chosen` is full. A tier is told how many frameworks not yet chosen it must find, and may
+        stop there, as long as it returns every framework that ties with the last one it keeps.
+        """
         for tier in tiers:
             if len(chosen) >= limit:
                 break
-            scores = tier(key)
+            scores = tier(key, chosen, limit - len(chosen))
             fresh = sorted(
                 (index for index in scores if index not in chosen),
                 key=lambda index: (-scores[index], index),
             )
             for index in fresh[: limit - len(chosen)]:
                 chosen[index] = scores[index]
-        return [self._suggestion(index, score) for index, score in chosen.items()]
+        return chosen
 
     def _exact_in_words(self, words: list[str]) -> tuple[int, ...]:
         """Return the frameworks named exactly by runs of `words`, keeping only the longest runs.
@@ -359,21 +381,28 @@ class Matcher:
             for index in self._fuzzy_owners[low + position]:
                 yield index, score
 
-    def _exact_scores(self, key: str) -> dict[int, float]:
+    def _exact_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
         return dict.fromkeys(self._exact.get(key, ()), 100.0)
 
-    def _prefix_scores(self, key: str) -> dict[int, float]:
+    def _prefix_scores(self, key: str, chosen: Container[int], need: int) -> dict[int, float]:
         scores: dict[int, float] = {}
-        position = bisect.bisect_left(self._partial_keys, key)
-        while position < len(self._partial_keys):
-            candidate = self._partial_keys[position]
-            if not candidate.startswith(key):
+        fresh = 0
+        start = bisect.bisect_left(self._prefix_lengths, len(key))
+        for length in self._prefix_lengths[start:]:
+            if fresh >= need:  # every framework found so far beats any longer completion
                 break
-            _keep_best(scores, self._partial_owners[position], _containment(key, candidate))
-            position += 1
+            keys, owners = self._prefix_buckets[length]
+            score = _containment(key, keys[0])
+            position = bisect.bisect_left(keys, key)
+            while position < len(keys) and keys[position].startswith(key):
+                for index in owners[position]:
+                    if index not in scores:
+                        scores[index] = score
+                        fresh += index not in chosen
+                position += 1
         return scores
 
-    def _substring_scores(self, key: str) -> dict[int, float]:
+    def _substring_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
         scores: dict[int, float] = {}
         if len(key) < MIN_SUBSTRING_LENGTH:
             return scores
@@ -385,7 +414,7 @@ class Matcher:
             found = self._haystack.find(key, found + 1)
         return scores
 
-    def _fuzzy_tier_scores(self, key: str) -> dict[int, float]:
+    def _fuzzy_tier_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
         scores: dict[int, float] = {}
         if len(key) >= MIN_FUZZY_LENGTH:
             for index, score in self._fuzzy(key, SUGGEST_CUTOFF):

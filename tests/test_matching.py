@@ -283,6 +283,13 @@ def test_lookup_suggests_close_names_when_not_confident(matcher):
     assert result.suggestions[0] == Suggestion(key="nest", label="NestJS", score=75.0)
 
 
+@pytest.mark.parametrize(("query", "key"), [("boot", "springboot"), ("core", "aspnetcore")])
+def test_lookup_suggests_names_containing_a_word_of_the_query(matcher, query, key):
+    result = matcher.lookup(query)
+    assert result.framework is None
+    assert [suggestion.key for suggestion in result.suggestions] == [key]
+
+
 def test_lookup_suggests_nothing_for_gibberish(matcher):
     assert matcher.lookup("qqqqqq").suggestions == ()
 
@@ -423,12 +430,14 @@ def test_lookup_is_deterministic(matcher, query):
     assert Matcher(list(GUIDE)).lookup(query) == first
 
 
+BIG_GUIDE = [
+    make_framework(f"Framework {number:03d}", aliases=(f"fw{number}",)) for number in range(100)
+]
+
+
 @pytest.fixture(scope="module")
 def big_matcher() -> Matcher:
-    names = [f"Framework {number:03d}" for number in range(100)]
-    return Matcher(
-        [make_framework(name, aliases=(f"fw{number}",)) for number, name in enumerate(names)]
-    )
+    return Matcher(BIG_GUIDE)
 
 
 @pytest.mark.parametrize(
@@ -440,6 +449,27 @@ def test_suggest_never_returns_more_than_25(big_matcher, query):
     assert len(big_matcher.suggest(query, limit=100)) == AUTOCOMPLETE_LIMIT
     assert len(big_matcher.suggest(query, limit=7)) == 7
     assert big_matcher.suggest(query, limit=0) == []
+
+
+def test_suggest_keeps_ties_complete_when_it_stops_early(big_matcher):
+    # "fw0".."fw9" complete "f" best, then the 90 tied "fw10".."fw99": guide order decides.
+    expected = [f"framework{number:03d}" for number in range(AUTOCOMPLETE_LIMIT)]
+    assert suggested_keys(big_matcher, "f") == expected
+    assert suggested_keys(big_matcher, "fw") == expected
+    # In reverse guide order the ties go the other way, whatever the alphabet says.
+    backwards = [f"framework{number:03d}" for number in [*range(9, -1, -1), *range(99, 84, -1)]]
+    assert suggested_keys(Matcher(BIG_GUIDE[::-1]), "f") == backwards
+
+
+def test_suggest_fills_the_limit_past_an_exact_match():
+    # "ab" is Alpha's alias (exact, and the shortest prefix): the next place is Abcd's (prefix),
+    # not Cab's (substring), though "ab" is closer to "cab" than to "abcd".
+    guide = [
+        make_framework("Alpha", aliases=("ab",)),
+        make_framework("Cab"),
+        make_framework("Abcd"),
+    ]
+    assert suggested_keys(Matcher(guide), "ab", limit=2) == ["alpha", "abcd"]
 
 
 def test_suggest_labels_are_the_framework_names(matcher):
