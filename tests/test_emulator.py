@@ -926,3 +926,8 @@ def test_modal_is_shown_and_submitted(emulator: DiscordEmulator) -> None:
         assert submitted.data["content"] == "you asked: why?"
 
     run_with_stub(emulator, scenario)
+
+
+def test_a_missing_spec_says_where_it_was_looked_for(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="keep shared/ beside the repository"):
+        SpecValidator(tmp_path / "openapi.json")

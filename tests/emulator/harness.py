@@ -20,7 +20,7 @@ from discord.gateway import DiscordWebSocket
 from tests.emulator.emulator import DiscordEmulator, EmulatorTimeoutError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BOT_COMMAND = (sys.executable, "-m", "bot", "run", "--config", "{config}")
+BOT_COMMAND = (sys.executable, "-m", "bot", "--config", "{config}", "run")
 """The bot's command line; `{config}` becomes the path of the written config file."""
 STUB_COMMAND = (sys.executable, "-m", "tests.emulator.stub_bot", "--config", "{config}")
 """The stand-in bot of `tests/emulator/stub_bot.py`, which honours the same contract."""

@@ -153,6 +153,11 @@ class SpecValidator:
 
     def __init__(self, spec_path: Path | None = None) -> None:
         self.spec_path = spec_path or Path(os.environ.get(SPEC_ENV) or SPEC_PATH)
+        if not self.spec_path.is_file():
+            raise FileNotFoundError(
+                f"Discord's OpenAPI description is not at {self.spec_path}: keep shared/ beside "
+                f"the repository (as ../shared) or set {SPEC_ENV} to an openapi.json"
+            )
         spec = _load_spec(self.spec_path)
         self.spec = spec
         self._operations = sorted(
