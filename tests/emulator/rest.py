@@ -554,12 +554,7 @@ class RestApi:
         message = self.emu.messages.get(message_id or "")
         if message is None:
             return _error(404, 10008, "Unknown Message")
-        if record.method == "DELETE":
-            self.emu.deleted_messages[message["id"]] = self.emu.messages.pop(message["id"])
-            return 204, None
-        if record.method == "PATCH":
-            payloads.apply_edit(message, record.json or {}, uploads=self._uploads(record))
-        return 200, copy.deepcopy(message)
+        return self._get_edit_or_delete(record, message)
 
     async def _channel_post(self, record: RecordedRequest, params: dict[str, str]) -> Reply:
         body = record.json if isinstance(record.json, Mapping) else {}
@@ -582,6 +577,9 @@ class RestApi:
             or message["flags"] & EPHEMERAL
         ):
             return _error(404, 10008, "Unknown Message")
+        return self._get_edit_or_delete(record, message)
+
+    def _get_edit_or_delete(self, record: RecordedRequest, message: dict[str, Any]) -> Reply:
         if record.method == "DELETE":
             self.emu.deleted_messages[message["id"]] = self.emu.messages.pop(message["id"])
             return 204, None
