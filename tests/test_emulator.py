@@ -504,7 +504,8 @@ def test_rate_limited_callback_is_retried_after_retry_after(emulator: DiscordEmu
         assert fault.hits == 1
         assert [callback.status for callback in result.callbacks] == [429, 200]
         assert result.latency is not None
-        assert result.latency >= 0.3
+        assert result.first_attempt_latency is not None
+        assert result.latency - result.first_attempt_latency >= 0.3
         assert result.accepted
 
     run_with_stub(emulator, scenario)
@@ -539,6 +540,22 @@ def test_server_error_on_callback_is_retried_a_second_later(emulator: DiscordEmu
         assert [callback.status for callback in result.callbacks] == [500, 200]
         assert result.latency is not None
         assert 1.0 <= result.latency < 2.0
+
+    run_with_stub(emulator, scenario)
+
+
+def test_delayed_requests_are_answered_late_but_normally(emulator: DiscordEmulator) -> None:
+    async def scenario(emu: DiscordEmulator, bot: StubBot) -> None:
+        fault = emu.delay("POST /webhooks/*", 0.3)
+
+        result = await emu.slash("later")
+        followup = await result.wait_webhook("POST *")
+
+        assert fault.hits == 1
+        assert followup.fault == "delay 0.3s"
+        assert followup.status == 200
+        assert followup.responded_at is not None
+        assert followup.responded_at - followup.received_at >= 0.3
 
     run_with_stub(emulator, scenario)
 

@@ -178,10 +178,6 @@ class SpecValidator:
                 return operation, found.groupdict()
         return None
 
-    def templates(self) -> set[tuple[str, str]]:
-        """Return every (method, template) the spec describes."""
-        return {(op.method, op.template) for op in self._operations}
-
     def check_request(self, operation: Operation, body: object) -> list[Problem]:
         """Return the problems of `body` against the operation's JSON request-body schema."""
         pointer = operation.body_pointer()
@@ -195,10 +191,6 @@ class SpecValidator:
         if pointer is None:
             return []
         return self._check(pointer, body)
-
-    def check_schema(self, schema_name: str, instance: object) -> list[Problem]:
-        """Return the problems of `instance` against `#/components/schemas/<schema_name>`."""
-        return self._check(f"#/components/schemas/{schema_name}", instance)
 
     def _check(self, pointer: str, instance: object) -> list[Problem]:
         validator = self._validators.get(pointer)
