@@ -271,6 +271,19 @@ def test_command_registration_limits_are_checked(
     assert any(expected in problem for problem in problems), problems
 
 
+def test_a_command_patch_is_checked_only_for_what_it_changes() -> None:
+    template = "/applications/{application_id}/commands/{command_id}"
+
+    assert limit_problems("PATCH", template, {"options": [option()]}) == []
+    assert [str(p) for p in limit_problems("PATCH", template, {"name": "Ping"})] == [
+        "limit: $.name: 'Ping' must be lowercase"
+    ]
+    assert [str(p) for p in limit_problems("POST", template.rsplit("/", 1)[0], {})] == [
+        "limit: $.name: a name must be a string",
+        "limit: $.description: needs 1-100 characters, has 0",
+    ]
+
+
 def test_invalid_form_body_nests_errors_by_path() -> None:
     body = invalid_form_body([Problem("limit", ("data", "embeds", 0, "title"), "too long")])
 

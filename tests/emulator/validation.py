@@ -634,15 +634,19 @@ def commands_problems(commands: Sequence[Any], path: Path_ = ()) -> list[Problem
     return problems
 
 
-def command_problems(entry: Mapping[str, Any], path: Path_ = ()) -> list[Problem]:
-    """Return the limit problems of one application command."""
+def command_problems(
+    entry: Mapping[str, Any], path: Path_ = (), *, partial: bool = False
+) -> list[Problem]:
+    """Return the limit problems of one application command (`partial`: a PATCH body)."""
     kind = entry.get("type") or 1
     name = entry.get("name")
     description = entry.get("description") or ""
     problems: list[Problem] = []
     if kind == 1:
-        problems.extend(_name_problems(name, (*path, "name")))
-        problems.extend(_description_problems(description, (*path, "description")))
+        if not partial or "name" in entry:
+            problems.extend(_name_problems(name, (*path, "name")))
+        if not partial or "description" in entry:
+            problems.extend(_description_problems(description, (*path, "description")))
         problems.extend(_options_problems(entry.get("options") or [], (*path, "options")))
         total = _characters(entry)
         if total > COMMAND_TOTAL_CHARACTERS_LIMIT:
@@ -796,5 +800,5 @@ def limit_problems(method: str, template: str, body: object) -> list[Problem]:
         GLOBAL_COMMAND,
         GUILD_COMMAND,
     }:
-        return command_problems(body)  # type: ignore[arg-type]
+        return command_problems(body, partial=method.upper() == "PATCH")  # type: ignore[arg-type]
     return []
