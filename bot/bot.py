@@ -6,8 +6,10 @@ import asyncio
 import logging
 
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.config import Config
 from bot.cooldown import Cooldown
@@ -41,6 +43,7 @@ class GuideBot(commands.Bot):
     user: discord.ClientUser
 
     def __init__(self, config: Config, store: GuideStore) -> None:
+        _quiet_irrelevant_warnings()
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -63,6 +66,11 @@ class GuideBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Load the cogs and click handlers; sync to the dev server when one is configured."""
+        if self.config.api_base:
+            # Another API (the test emulator) has its own gateway. discord.py's plain Client
+            # never asks for the gateway URL, so ask as Discord documents and use the answer.
+            _shards, url, _limits = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -87,3 +95,18 @@ class GuideBot(commands.Bot):
         """Stop pending timers, then disconnect."""
         self.responder.close()
         await super().close()
+
+
+def _quiet_irrelevant_warnings() -> None:
+    """Silence start-up warnings about features guidebot does without on purpose.
+
+    It never joins voice, and it keeps no guild state (interactions carry all it needs), so
+    discord.py's warnings about voice libraries and the guilds intent would only worry moderators.
+    """
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
+    logging.getLogger("discord.state").addFilter(_not_about_guilds_intent)
+
+
+def _not_about_guilds_intent(record: logging.LogRecord) -> bool:
+    return "Guilds intent seems to be disabled" not in record.getMessage()
