@@ -8,6 +8,8 @@ import pytest
 
 from bot.guide import Framework, Guide, Prerequisites, Resource, ResourceKind, name_key
 
+pytest_plugins = ("tests.emulator.plugin",)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
 

@@ -36,8 +36,6 @@ from tests.emulator.validation import (
     limit_problems,
 )
 
-pytest_plugins = ("tests.emulator.plugin",)
-
 # --- Validation of what a bot sends --------------------------------------------------------
 
 
