@@ -130,7 +130,7 @@ def render_reply(reply: Reply) -> str:
     for embed in reply.embeds:
         lines.extend(_embed_lines(embed))
     for row in reply.rows:
-        lines.append("  ".join(_component(component) for component in row))
+        lines.extend(_component(component) for component in row)
     return "\n".join(lines)
 
 
@@ -149,10 +149,15 @@ def _embed_lines(embed: discord.Embed) -> list[str]:
         body.append(f"== {embed.title} ==")
     if embed.description:
         body.extend(_wrap(_plain(embed.description)))
-    for field in embed.fields:
+    if embed.fields:
         body.append("")
+    for field in embed.fields:
+        value = _plain(field.value or "")
+        if field.inline and "\n" not in value:
+            body.extend(_wrap(f"{field.name}: {value}"))
+            continue
         body.append(f"{field.name}:")
-        body.extend(_wrap(_plain(field.value or ""), indent="  "))
+        body.extend(_wrap(value, indent="  "))
     if embed.footer.text:
         body.append("")
         body.append(f"-- {embed.footer.text}")
