@@ -15,6 +15,7 @@ import math
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -29,8 +30,9 @@ NOT_FOUND_SUGGESTIONS = 5
 MIN_FUZZY_LENGTH = 3
 """Shortest query (in `name_key` characters) compared by similarity rather than only exactly.
 
-Measured with rapidfuzz 3.14: a 2-character query scores 60 or more against many names ("tf"
-against flask, fastapi, tornado and streamlit alike), so below 3 characters a fuzzy score is noise.
+Measured with rapidfuzz 3.14: a 2-character query is one edit from every 3-letter name ("gn"
+scores 80 against "gin", enough for `MATCH_CUTOFF`), and WRatio gives "tf" 60 against flask,
+fastapi, tornado and streamlit alike. Below 3 characters a fuzzy score is noise.
 """
 
 MIN_SUBSTRING_LENGTH = 2
@@ -42,29 +44,40 @@ MIN_WORD_LENGTH = 3
 MATCH_CUTOFF = 80.0
 """Lowest `fuzz.ratio` (0-100) for a confident typo match.
 
-Chosen with `python -m bench.tune`, which scores every one-edit typo of the seed names (a
-deletion, insertion, substitution, transposition or doubled letter) and a list of words that name
-no framework. Typos of names of 5 or more letters score 80 or more (a transposition in "flask"
-scores exactly 80: Indel counts it as two edits), while the misses stay below 70 on the seed guide
-("python" against "phoenix" is the highest, at 62). Raising the cutoff to 85 loses transpositions
-and typos of short names; lowering it to 70 starts accepting misses in a 10,000-name guide.
+`fuzz.ratio` (Indel similarity) was measured against `WRatio`, `QRatio`, OSA, Damerau-Levenshtein
+and Jaro-Winkler on the seed names: it scores typos 80-95 and the unrelated words tried at most
+62, while WRatio's partial matching gives "djagno" 90 against the alias "dj" and "ruby" 90
+against "rubyonrails", and Jaro-Winkler lifts unrelated words into the 70s. It is also the
+cheapest: an `extract` over 28,000 keys takes about 2 ms, against about 30 ms for WRatio.
+
+The cutoff comes from `python -m bench.tune` (one-edit typos of the seed names; 87 words that
+name no framework). On the seed guide, at 80: 97% of typos found, 2 misses answered ("sails" and
+"grails", one letter from the alias "rails"). At 75: 100% found, but 5 misses answered; at 85:
+85% found. The typos lost at 80 are one-letter changes to 4-letter names, which are mostly real
+words anyway ("mode" and "best" score 75 against "node" and "nest").
 """
 
 MATCH_MARGIN = 8.0
 """Points by which the best framework must beat the runner-up (another framework) to be chosen.
 
-A query as close to two frameworks as to one is a question, not an answer: "falco" is 91 to both
-Falcon and Falcor. One extra edit on a 6-to-10-letter name costs 8 to 14 points, so a margin of 8
-still separates a typo from its nearest other name, and it keeps a 10,000-name guide from picking
-one of several equally close names (measured with `python -m bench.tune`).
+A query as close to two frameworks as to one is a question, not an answer: "falco" scores 91
+against both Falcon and Falcor. Measured with `python -m bench.tune` on 10,000 synthetic
+frameworks, at `MATCH_CUTOFF`: margin 0 finds 96% of typos but answers 2.6% with a wrong
+framework and 40% of misses with some framework; margin 4 gives 92% / 1.1% / 24%; margin 8
+gives 86% / 0.7% / 14%; margin 12 gives 72% / 0.4% / 5%. From 4 to 8, 6 points of typos buy
+10 points fewer misses answered; from 8 to 12, 14 points of typos would buy only 9. On the seed
+guide no two names are that close, and the margin changes nothing.
 """
 
 SUGGEST_CUTOFF = 60.0
 """Lowest `fuzz.ratio` for a name to be suggested (autocomplete, or "Did you mean...").
 
-Lower than `MATCH_CUTOFF` on purpose: a learner halfway through a misspelt name ("djag" scores 60
-against "django") should still see it. Unrelated words mostly score under 60 (measured with
-`python -m bench.tune`), and a wrong suggestion costs only a glance.
+Lower than `MATCH_CUTOFF` on purpose: a learner halfway through a misspelt name ("sprnb" scores
+67 against "springboot", "djagn" 73 against "django") should still see it. Measured with
+`python -m bench.tune` on misspelt beginnings of the seed names: the intended framework is among
+the first five suggestions for 94% of them at 60, 92% at 65 and 82% at 70, while unrelated words
+get 0.1 suggestions each on the seed guide ("python" scores 62 against "phoenix"). A wrong
+suggestion costs a glance; a missing one costs retyping.
 """
 
 MAX_QUERY_LENGTH = 100
@@ -82,6 +95,14 @@ The whole query is always compared exactly, however short; this floor is for wor
 
 MAX_NGRAM_WORDS = 4
 """Longest run of query words compared as one name ("ruby on rails" is 3, "asp net core" is 3)."""
+
+MAX_FUZZY_RUNS = 16
+"""Most runs of query words compared by similarity in one lookup.
+
+Each run costs one rapidfuzz pass (about 2 ms at 10,000 frameworks), and a pasted sentence has
+a hundred. Single words go first, then pairs and so on, each in query order: names are mostly
+one or two words. 16 covers every run of a 5-word question ("how do i use fastapi" has 1).
+"""
 
 FILLER_WORDS = frozenset(
     {
@@ -162,6 +183,17 @@ class Lookup:
     """Best first, one per framework, at most `NOT_FOUND_SUGGESTIONS`; empty when found."""
 
 
+class _Bucket(NamedTuple):
+    """The prefix and substring keys of one length, sorted, with their frameworks' indices."""
+
+    keys: list[str]
+    owners: list[tuple[int, ...]]
+    haystack: str
+    """The keys joined by newlines, so that substring search runs in C (`str.find`). Keys are
+    alphanumeric, so a query never matches across a newline, and they all have one length, so
+    an offset divided by (length + 1) is the key's position."""
+
+
 class Matcher:
     """An index of a guide's names and aliases, built once, for lookups and autocomplete.
 
@@ -202,20 +234,17 @@ class Matcher:
             if len(word) >= MIN_WORD_LENGTH:
                 for index in indices:
                     _add(partial, word, index)
-        self._partial_keys = sorted(partial)
-        self._partial_owners = [tuple(partial[key]) for key in self._partial_keys]
-        # For prefixes, the same keys in one sorted list per length: shorter completions rank
-        # first, so a one-letter query reads the few shortest lengths, not a thousand keys.
-        self._prefix_buckets: dict[int, tuple[list[str], list[tuple[int, ...]]]] = {}
-        for key, owners in zip(self._partial_keys, self._partial_owners, strict=True):
-            keys, bucket_owners = self._prefix_buckets.setdefault(len(key), ([], []))
-            keys.append(key)
-            bucket_owners.append(owners)
-        self._prefix_lengths = sorted(self._prefix_buckets)
-        # One string holding every key, so that substring search runs in C (`str.find`); keys are
-        # alphanumeric, so a query never matches across the separator.
-        self._haystack = "\n".join(self._partial_keys)
-        self._starts = list(_starts(self._partial_keys))
+        # Shorter completions rank first, so the keys are kept in one bucket per length, each
+        # sorted: a query reads the shortest lengths only until it has enough frameworks, not the
+        # thousand keys a single letter starts at 10,000 frameworks.
+        grouped: dict[int, list[str]] = {}
+        for key in sorted(partial):
+            grouped.setdefault(len(key), []).append(key)
+        self._buckets = {
+            length: _Bucket(keys, [tuple(partial[key]) for key in keys], "\n".join(keys))
+            for length, keys in grouped.items()
+        }
+        self._lengths = sorted(self._buckets)
 
         languages = {name_key(framework.language) for framework in self._frameworks}
         self._filler = FILLER_WORDS | {language for language in languages if language}
@@ -349,15 +378,16 @@ class Matcher:
         if len(whole) < MIN_FUZZY_LENGTH:
             return {}
         words = _words(folded)
-        candidates: set[str] = set()
-        for start, end, key in _runs(words):
-            if words[start] in self._filler or words[end - 1] in self._filler:
-                continue
-            if len(key) >= MIN_FUZZY_LENGTH:
-                candidates.add(key)
+        runs = sorted(
+            (end - start, start, key)
+            for start, end, key in _runs(words)
+            if words[start] not in self._filler and words[end - 1] not in self._filler
+            if len(key) >= MIN_FUZZY_LENGTH
+        )
+        candidates = list(dict.fromkeys(key for _, _, key in runs))[:MAX_FUZZY_RUNS]
         cutoff = min(SUGGEST_CUTOFF, MATCH_CUTOFF - MATCH_MARGIN)
         scores: dict[int, float] = {}
-        for candidate in sorted(candidates):
+        for candidate in candidates:
             for index, score in self._fuzzy(candidate, cutoff):
                 if score > scores.get(index, -1.0):
                     scores[index] = score
@@ -385,33 +415,52 @@ class Matcher:
         return dict.fromkeys(self._exact.get(key, ()), 100.0)
 
     def _prefix_scores(self, key: str, chosen: Container[int], need: int) -> dict[int, float]:
+        def starting(bucket: _Bucket) -> Iterable[int]:
+            position = bisect.bisect_left(bucket.keys, key)
+            while position < len(bucket.keys) and bucket.keys[position].startswith(key):
+                yield position
+                position += 1
+
+        return self._by_length(key, chosen, need, starting)
+
+    def _substring_scores(self, key: str, chosen: Container[int], need: int) -> dict[int, float]:
+        if len(key) < MIN_SUBSTRING_LENGTH:
+            return {}
+
+        def containing(bucket: _Bucket) -> Iterable[int]:
+            stride = len(bucket.keys[0]) + 1
+            found = bucket.haystack.find(key)
+            while found != -1:
+                yield found // stride
+                found = bucket.haystack.find(key, found + 1)
+
+        return self._by_length(key, chosen, need, containing)
+
+    def _by_length(
+        self,
+        key: str,
+        chosen: Container[int],
+        need: int,
+        matches: Callable[[_Bucket], Iterable[int]],
+    ) -> dict[int, float]:
+        """Score the frameworks of the keys `matches` finds, shortest keys first.
+
+        A key of length m containing `key` (length n) scores `fuzz.ratio`, 200 * n / (n + m),
+        which falls as m grows: once a whole length has been read and `need` frameworks not in
+        `chosen` were found, no longer key can displace them.
+        """
         scores: dict[int, float] = {}
         fresh = 0
-        start = bisect.bisect_left(self._prefix_lengths, len(key))
-        for length in self._prefix_lengths[start:]:
-            if fresh >= need:  # every framework found so far beats any longer completion
+        for length in self._lengths[bisect.bisect_left(self._lengths, len(key)) :]:
+            if fresh >= need:
                 break
-            keys, owners = self._prefix_buckets[length]
-            score = _containment(key, keys[0])
-            position = bisect.bisect_left(keys, key)
-            while position < len(keys) and keys[position].startswith(key):
-                for index in owners[position]:
+            bucket = self._buckets[length]
+            score = 200.0 * len(key) / (len(key) + length)
+            for position in matches(bucket):
+                for index in bucket.owners[position]:
                     if index not in scores:
                         scores[index] = score
                         fresh += index not in chosen
-                position += 1
-        return scores
-
-    def _substring_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
-        scores: dict[int, float] = {}
-        if len(key) < MIN_SUBSTRING_LENGTH:
-            return scores
-        found = self._haystack.find(key)
-        while found != -1:
-            position = bisect.bisect_right(self._starts, found) - 1
-            candidate = self._partial_keys[position]
-            _keep_best(scores, self._partial_owners[position], _containment(key, candidate))
-            found = self._haystack.find(key, found + 1)
         return scores
 
     def _fuzzy_tier_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
@@ -435,24 +484,6 @@ def _add(mapping: dict[str, list[int]], key: str, index: int) -> None:
     indices = mapping.setdefault(key, [])
     if index not in indices:
         indices.append(index)
-
-
-def _keep_best(scores: dict[int, float], indices: Iterable[int], score: float) -> None:
-    for index in indices:
-        if score > scores.get(index, -1.0):
-            scores[index] = score
-
-
-def _containment(key: str, candidate: str) -> float:
-    """Return `fuzz.ratio(key, candidate)` for a `key` found inside `candidate`, without a call."""
-    return 200.0 * len(key) / (len(key) + len(candidate))
-
-
-def _starts(keys: Iterable[str]) -> Iterable[int]:
-    offset = 0
-    for key in keys:
-        yield offset
-        offset += len(key) + 1
 
 
 def _words(folded: str) -> list[str]:

@@ -258,6 +258,17 @@ def test_text_past_the_length_cap_is_ignored(matcher):
     assert found_key(matcher, "django " + "x " * 3000) == "django"
 
 
+def test_a_long_query_still_has_its_words_compared_first():
+    # 30 runs of two to four short words; the misspelt name must not be crowded out by them.
+    assert found_key(Matcher(GUIDE), "aa bb cc dd ee ff gg hh ii jj kk djagno") == "django"
+
+
+def test_a_misspelt_two_word_name_is_found_among_other_words():
+    # Four single words are compared first; the pair "sprng bot" (89 to "springboot") still is.
+    spring = make_framework("Spring Boot", "Java")
+    assert Matcher([spring]).lookup("sprng bot app with docker").framework == spring
+
+
 def test_the_longest_name_among_the_words_wins():
     guide = [make_framework("Express"), make_framework("Express Gateway", aliases=("gateway",))]
     matcher = Matcher(guide)
