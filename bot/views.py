@@ -189,7 +189,8 @@ class PickButton(_Action, template=replies.PICK_PATTERN):
             reply = replies.resource_page_reply(
                 framework, asker=asker, kind=kind, hide=hide, mention=mention
             )
-        await client.responder.send(interaction, reply)
+        # A hidden answer takes the place of the private "did you mean"; a public one is posted.
+        await _show(client, interaction, reply, in_place=hide)
 
 
 class ResourcePageButton(_Action, template=replies.RESOURCE_PAGE_PATTERN):
