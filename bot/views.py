@@ -111,7 +111,8 @@ def callback_body(reply: Reply, *, edit: bool = False) -> dict[str, Any]:
     kwargs = message_kwargs(reply)
     params = interaction_message_response_params(
         type=kind.value,
-        content=kwargs.get("content", discord.utils.MISSING),
+        # send_message and edit_message both send `content` (null when there is none).
+        content=kwargs.get("content"),
         embeds=kwargs["embeds"],
         view=kwargs.get("view", discord.utils.MISSING),
         flags=flags or discord.utils.MISSING,
