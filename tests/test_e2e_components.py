@@ -1,0 +1,396 @@
+"""End-to-end: clicks on the bot's buttons and menus, answered by the real bot process.
+
+Each test starts the bot once against the Discord emulator, posts an answer with a slash
+command, then clicks through it as its asker, as someone else and as a moderator. The assertions
+are on the recorded callbacks and webhook requests, and on the messages as Discord stores them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.guide import load_guide
+from tests.emulator.emulator import DiscordEmulator
+from tests.emulator.harness import REPO_ROOT, default_config, running_bot
+from tests.emulator.payloads import MEMBER_PERMISSIONS, walk_components
+from tests.emulator.records import InteractionResult
+
+SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
+EPHEMERAL = 64
+MANAGE_MESSAGES = 1 << 13
+CHANNEL_MESSAGE = 4
+DEFERRED_UPDATE = 6
+UPDATE_MESSAGE = 7
+LINK_STYLE = 5
+EDIT_ORIGINAL = "PATCH /webhooks/*/*/messages/@original"
+
+
+def bot_config(emu: DiscordEmulator, *, guide_path: Path | None = None, **answers: float) -> str:
+    """Return the default test config, the answer cooldown off and `answers` settings added."""
+    settings = {"cooldown_seconds": 0, **answers}
+    lines = "".join(f"{key} = {value}\n" for key, value in settings.items())
+    return default_config(emu, guide_path=guide_path) + "[answers]\n" + lines
+
+
+def components(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return every component of a message or body, rows excluded."""
+    return [c for c in walk_components(message.get("components") or []) if c.get("type") != 1]
+
+
+def button(message: dict[str, Any], label: str) -> dict[str, Any]:
+    """Return the button labelled `label`."""
+    found = [c for c in components(message) if c.get("label") == label]
+    assert found, f"no {label!r} button in {[c.get('label') for c in components(message)]}"
+    return found[0]
+
+
+def menu(message: dict[str, Any]) -> dict[str, Any]:
+    """Return the message's one select menu."""
+    (found,) = [c for c in components(message) if c["type"] == 3]
+    return found
+
+
+def option_value(message: dict[str, Any], label: str) -> str:
+    """Return the value of the menu option labelled `label`."""
+    options = menu(message)["options"]
+    found = [o["value"] for o in options if o["label"] == label]
+    assert found, f"no {label!r} in {[o['label'] for o in options]}"
+    return found[0]
+
+
+def footer(message: dict[str, Any]) -> str:
+    """Return the footer text of the message's embed."""
+    return message["embeds"][0]["footer"]["text"]
+
+
+def owners(message: dict[str, Any], prefix: str, position: int) -> set[str]:
+    """Return the user IDs at `position` (split on ':') in the custom_ids starting with `prefix`."""
+    return {
+        c["custom_id"].split(":")[position]
+        for c in components(message)
+        if c.get("custom_id", "").startswith(prefix)
+    }
+
+
+def link_urls(message: dict[str, Any]) -> list[str]:
+    """Return the URLs of the message's link buttons."""
+    return [c["url"] for c in components(message) if c.get("style") == LINK_STYLE]
+
+
+@pytest.mark.e2e
+def test_walkthrough_steps_through_in_place_for_its_owner(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    flask = load_guide(SHIPPED_GUIDE).framework("flask")
+    assert flask is not None
+
+    async def scenario() -> None:
+        async with (
+            emulator,
+            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
+        ):
+            walk = await emulator.slash("getting-started")
+            message_id = walk.message["id"]
+
+            async def click(label: str) -> dict[str, Any]:
+                clicked = await emulator.click(
+                    message_id, button(emulator.message(message_id), label)["custom_id"]
+                )
+                return _updated(clicked, message_id)
+
+            async def choose(label: str) -> dict[str, Any]:
+                current = emulator.message(message_id)
+                chosen = await emulator.select(
+                    message_id, menu(current)["custom_id"], [option_value(current, label)]
+                )
+                return _updated(chosen, message_id)
+
+            step = await click("Next ▶")
+            assert footer(step) == "Step 2 of 6"
+            assert step["embeds"][0]["title"] == "Prerequisites"
+
+            step = await click("Next ▶")
+            assert footer(step) == "Step 3 of 6"
+            assert button(step, "Next ▶")["disabled"] is True
+            assert [o["label"] for o in menu(step)["options"]][:2] == ["Python", "Java"]
+
+            step = await choose("Python")
+            assert footer(step) == "Step 4 of 6"
+            assert "Flask" in [o["label"] for o in menu(step)["options"]]
+
+            step = await choose("Flask")
+            assert footer(step) == "Step 5 of 6"
+            assert step["embeds"][0]["title"] == "Study Flask"
+            assert link_urls(step) == [r.url for r in flask.resources][:5]
+
+            step = await click("Next ▶")
+            assert footer(step) == "Step 6 of 6"
+            assert button(step, "Next ▶")["disabled"] is True
+            assert button(step, "Start over")["disabled"] is False
+
+            step = await click("◀ Back")
+            assert footer(step) == "Step 5 of 6"
+            assert step["embeds"][0]["title"] == "Study Flask"
+
+            await click("Next ▶")
+            step = await click("Start over")
+            assert footer(step) == "Step 1 of 6"
+            assert button(step, "◀ Back")["disabled"] is True
+
+    asyncio.run(scenario())
+
+
+def _updated(result: InteractionResult, message_id: str) -> dict[str, Any]:
+    """Assert `result` edited `message_id` in place (type 7) and return the message now."""
+    assert result.type == UPDATE_MESSAGE, result
+    assert result.message is not None
+    assert result.message["id"] == message_id
+    assert result.data["allowed_mentions"] == {"parse": []}
+    return result.message
+
+
+@pytest.mark.e2e
+def test_walkthrough_click_by_someone_else_gets_them_a_private_copy(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    other = emulator.make_user("other")
+    owner_id, other_id = emulator.user["id"], other["id"]
+
+    async def scenario() -> None:
+        async with (
+            emulator,
+            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
+        ):
+            walk = await emulator.slash("getting-started")
+            message_id = walk.message["id"]
+            for label in ("Next ▶", "Next ▶"):
+                current = emulator.message(message_id)
+                await emulator.click(message_id, button(current, label)["custom_id"])
+            before = copy.deepcopy(emulator.message(message_id))
+            assert footer(before) == "Step 3 of 6"
+
+            theirs = await emulator.select(
+                message_id,
+                menu(before)["custom_id"],
+                [option_value(before, "Ruby")],
+                user=other,
+            )
+            assert theirs.type == CHANNEL_MESSAGE
+            assert theirs.data["flags"] == EPHEMERAL
+            assert f"<@{owner_id}>" in theirs.data["content"]
+            assert theirs.data["allowed_mentions"] == {"parse": []}
+            assert footer(theirs.data) == "Step 4 of 6"
+            assert owners(theirs.data, "gb:wk:", 3) == {other_id}
+            assert emulator.message(message_id) == before
+
+            # The copy is theirs: it moves in place for them.
+            copy_id = theirs.message["id"]
+            rails = option_value(theirs.message, "Ruby on Rails")
+            moved = await emulator.select(
+                copy_id, menu(theirs.message)["custom_id"], [rails], user=other
+            )
+            assert footer(_updated(moved, copy_id)) == "Step 5 of 6"
+
+            went_back = await emulator.click(
+                message_id, button(before, "◀ Back")["custom_id"], user=other
+            )
+            assert went_back.type == CHANNEL_MESSAGE
+            assert went_back.data["flags"] == EPHEMERAL
+            assert owners(went_back.data, "gb:wk:", 3) == {other_id}
+            assert emulator.message(message_id) == before
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.e2e
+def test_walkthrough_is_disabled_when_left_alone_past_the_timeout(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    config = bot_config(emulator, walkthrough_timeout_seconds=1)
+
+    async def scenario() -> None:
+        async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
+            untouched = await emulator.slash("getting-started")
+            walk = await emulator.slash("getting-started")
+            message_id = walk.message["id"]
+            last = walk
+            for label in ("Next ▶", "Next ▶"):
+                current = emulator.message(message_id)
+                last = await emulator.click(message_id, button(current, label)["custom_id"])
+            for choice in ("Python", "Django"):
+                current = emulator.message(message_id)
+                last = await emulator.select(
+                    message_id, menu(current)["custom_id"], [option_value(current, choice)]
+                )
+            clicked_at = len(emulator.requests)
+            assert link_urls(emulator.message(message_id))
+
+            expired = await last.wait_webhook("PATCH */@original")
+            assert expired.index >= clicked_at
+            _assert_disabled_but_links(expired.json)
+            _assert_disabled_but_links(emulator.message(message_id))
+            with pytest.raises(ValueError, match="disabled"):
+                await emulator.click(
+                    message_id, button(emulator.message(message_id), "◀ Back")["custom_id"]
+                )
+
+            first = await untouched.wait_webhook("PATCH */@original")
+            _assert_disabled_but_links(first.json)
+            # Each click replaced the timer of the one before, so each message is disabled once.
+            assert len([r for r in emulator.requests if r.matches(EDIT_ORIGINAL)]) == 2
+
+    asyncio.run(scenario())
+
+
+def _assert_disabled_but_links(message: dict[str, Any]) -> None:
+    found = components(message)
+    assert found
+    for component in found:
+        if component.get("style") == LINK_STYLE:
+            assert not component.get("disabled"), component
+        else:
+            assert component.get("disabled") is True, component
+
+
+@pytest.mark.e2e
+def test_delete_button_deletes_for_the_asker_and_moderators_only(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    other = emulator.make_user("other")
+    moderator = emulator.make_user("moderator")
+    delete_id = f"gb:del:{emulator.user['id']}"
+
+    async def scenario() -> None:
+        async with (
+            emulator,
+            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
+        ):
+            mine = await emulator.slash("framework", {"name": "django"})
+            deleted = await emulator.click(mine.message["id"], delete_id)
+            assert deleted.type == DEFERRED_UPDATE
+            await deleted.wait_webhook("DELETE */@original")
+            assert mine.state.original_message_id in emulator.deleted_messages
+            assert mine.message is None
+
+            kept = await emulator.slash("framework", {"name": "flask"})
+            refused = await emulator.click(kept.message["id"], delete_id, user=other)
+            assert refused.type == CHANNEL_MESSAGE
+            assert refused.data["flags"] == EPHEMERAL
+            assert refused.data["embeds"][0]["title"] == "Not yours"
+            assert kept.message is not None
+            assert not [r for r in refused.webhook_requests if r.method == "DELETE"]
+
+            payload = emulator.build_component(
+                kept.message, {"custom_id": delete_id, "component_type": 2}, user=moderator
+            )
+            payload["member"]["permissions"] = str(MEMBER_PERMISSIONS | MANAGE_MESSAGES)
+            moderated = await emulator.interact(payload)
+            assert moderated.type == DEFERRED_UPDATE
+            await moderated.wait_webhook("DELETE */@original")
+            assert kept.message is None
+
+    asyncio.run(scenario())
+
+
+def write_paged_guide(directory: Path, resources: int = 25) -> Path:
+    """Write a guide whose framework "Pagey" has `resources` resources; return its path."""
+    kinds = ("docs", "tutorial", "video", "course", "book")
+    guide = {
+        "title": "Paged guide",
+        "intro": "Backend is the server side.",
+        "prerequisites": {"text": "Know a language.", "languages": ["Python"]},
+        "frameworks": [
+            {
+                "name": "Pagey",
+                "language": "Python",
+                "description": "A framework with a great many resources.",
+                "resources": [
+                    {
+                        "title": f"Pagey resource {number:02d}",
+                        "url": f"https://pagey.example/{number:02d}",
+                        "kind": kinds[number % len(kinds)],
+                    }
+                    for number in range(1, resources + 1)
+                ],
+            },
+            {
+                "name": "Tiny",
+                "language": "Python",
+                "description": "A framework with one resource.",
+                "resources": [{"title": "Tiny docs", "url": "https://tiny.example/"}],
+            },
+        ],
+        "conclusion": "Build something.",
+    }
+    path = directory / "paged-guide.yaml"
+    path.write_text(yaml.safe_dump(guide, sort_keys=False), encoding="utf-8")
+    return path
+
+
+@pytest.mark.e2e
+def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    guide_path = write_paged_guide(tmp_path)
+    other = emulator.make_user("other")
+    urls = [f"https://pagey.example/{number:02d}" for number in range(1, 26)]
+
+    async def scenario() -> None:
+        config = bot_config(emulator, guide_path=guide_path)
+        async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
+            first = await emulator.slash("resources", {"framework": "pagey"})
+            message_id = first.message["id"]
+            assert footer(first.data) == "Page 1 of 3"
+            assert first.data["embeds"][0]["description"].count("pagey.example") == 10
+            assert link_urls(first.data) == urls[:5]
+            assert button(first.data, "◀ Previous")["disabled"] is True
+            assert button(first.data, "Page 1/3")["disabled"] is True
+
+            async def turn(label: str) -> dict[str, Any]:
+                current = emulator.message(message_id)
+                turned = await emulator.click(message_id, button(current, label)["custom_id"])
+                return _updated(turned, message_id)
+
+            page = await turn("Next ▶")
+            assert footer(page) == "Page 2 of 3"
+            assert link_urls(page) == urls[10:15]
+            assert "pagey.example/20" in page["embeds"][0]["description"]
+            assert "pagey.example/21" not in page["embeds"][0]["description"]
+            assert button(page, "Delete")["custom_id"] == f"gb:del:{emulator.user['id']}"
+
+            page = await turn("Next ▶")
+            assert footer(page) == "Page 3 of 3"
+            assert link_urls(page) == urls[20:25]
+            assert button(page, "Next ▶")["disabled"] is True
+
+            page = await turn("◀ Previous")
+            assert footer(page) == "Page 2 of 3"
+
+            before = copy.deepcopy(emulator.message(message_id))
+            theirs = await emulator.click(
+                message_id, button(before, "Next ▶")["custom_id"], user=other
+            )
+            assert theirs.type == CHANNEL_MESSAGE
+            assert theirs.data["flags"] == EPHEMERAL
+            assert footer(theirs.data) == "Page 3 of 3"
+            assert owners(theirs.data, "gb:rp:", 5) == {other["id"]}
+            assert not owners(theirs.data, "gb:del:", 2)
+            assert emulator.message(message_id) == before
+
+            copy_id = theirs.message["id"]
+            back = await emulator.click(
+                copy_id, button(theirs.message, "◀ Previous")["custom_id"], user=other
+            )
+            assert footer(_updated(back, copy_id)) == "Page 2 of 3"
+
+            videos = await emulator.slash("resources", {"framework": "pagey", "kind": "video"})
+            assert "Page" not in videos.data["embeds"][0].get("footer", {}).get("text", "")
+            assert videos.data["embeds"][0]["description"].count("pagey.example") == 5
+
+    asyncio.run(scenario())
