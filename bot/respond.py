@@ -136,6 +136,8 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 
     An interaction Discord no longer knows, or one already answered, cannot take a reply: that
     is logged as a warning with no retry, so a failure cannot snowball into a request storm.
+    Nor is a reply sent after a 429 or a 5xx that discord.py already retried: it would take the
+    same route that just failed, and Discord bans the IP of a bot that keeps collecting 429s.
     """
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
@@ -144,6 +146,14 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
         ALREADY_ACKNOWLEDGED,
     ):
         log.warning("interaction %s could not be answered: %s", interaction.id, error.text)
+        return
+    if isinstance(error, discord.HTTPException) and (error.status == 429 or error.status >= 500):
+        log.warning(
+            "gave up on interaction %s: Discord answered %d %s",
+            interaction.id,
+            error.status,
+            error.text or error.response.reason,
+        )
         return
     message = user_message(error)
     if message == GENERIC_ERROR:
