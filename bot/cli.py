@@ -46,6 +46,7 @@ DEFAULT_CONFIG = Path("config.toml")
 OFFLINE_USER_ID = 0
 """Who "asks" offline; it only shows in custom_ids, which nobody clicks."""
 DEMO_COMMAND = "/framework djagno"
+GATEWAY_AUTHENTICATION_FAILED = 4004
 
 # The offline answer to each command: the same reply functions the cogs call.
 ANSWERS: dict[str, Callable[[Snapshot, Mapping[str, Any]], Reply]] = {
@@ -247,6 +248,14 @@ async def _serve(config: Config, store: GuideStore) -> int:
             return EXIT_FAILURE
         except discord.PrivilegedIntentsRequired:
             _fail("Discord refused the gateway intents; guidebot asks for none, so this is odd")
+            return EXIT_FAILURE
+        except discord.ConnectionClosed as error:
+            # discord.py resumes or reconnects after every close it can recover from; one that
+            # reaches here is final, and 4004 is the gateway rejecting the token.
+            if error.code == GATEWAY_AUTHENTICATION_FAILED:
+                _fail(f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)")
+            else:
+                _fail(f"Discord closed the gateway for good: code {error.code} {error.reason}")
             return EXIT_FAILURE
     return EXIT_OK
 
