@@ -34,7 +34,7 @@ from bot.guide import Framework, name_key
 from bot.matching import Matcher
 
 SIZES = (14, 1_000, 10_000)
-QUERIES_PER_SET = 15
+QUERIES_PER_SET = 12
 """Queries per set: enough to mix easy and hard ones, few enough for the slow baseline at 10k."""
 REPEATS = 3
 MIN_BATCH_SECONDS = 0.02
