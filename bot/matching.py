@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
@@ -211,8 +212,10 @@ class Matcher:
             name_owner.setdefault(name, index)
             for key in (name, framework.key, *(name_key(alias) for alias in framework.aliases)):
                 _add(owners, key, index)
-            for word in framework.name.split():
-                _add(words, name_key(word), index)
+            for text in (framework.name, *framework.aliases):
+                for word in _NAME_WORD_SEPARATORS.split(text):
+                    if index not in words.get(name_key(word), ()):
+                        _add(words, name_key(word), index)
 
         # A name beats an alias: an alias can never take a name away from its framework.
         self._exact: dict[str, tuple[int, ...]] = {
@@ -248,6 +251,13 @@ class Matcher:
 
         languages = {name_key(framework.language) for framework in self._frameworks}
         self._filler = FILLER_WORDS | {language for language in languages if language}
+        # A query that is one word of exactly one framework's names names it: ".net" is ASP.NET
+        # Core, not the NestJS a fuzzy match would pick; a word that many share names none.
+        self._name_words: dict[str, tuple[int, ...]] = {
+            word: tuple(indices)
+            for word, indices in words.items()
+            if len(word) >= MIN_WORD_LENGTH and word not in self._filler
+        }
 
     def lookup(self, query: str) -> Lookup:
         """Return the framework `query` names, or suggestions when it names none for sure.
@@ -267,7 +277,11 @@ class Matcher:
         whole = name_key(folded)
         if not whole:
             return Lookup(framework=None, suggestions=())
-        exact = self._exact.get(whole) or self._exact_in_words(_words(folded))
+        exact = (
+            self._exact.get(whole)
+            or self._exact_in_words(_words(folded))
+            or self._name_words.get(whole, ())
+        )
         if len(exact) == 1:
             return Lookup(framework=self._frameworks[exact[0]], suggestions=())
         if exact:
@@ -478,6 +492,10 @@ class Matcher:
     def _suggestions(self, indices: Iterable[int], score: float) -> tuple[Suggestion, ...]:
         chosen = list(indices)[:NOT_FOUND_SUGGESTIONS]
         return tuple(self._suggestion(index, score) for index in chosen)
+
+
+_NAME_WORD_SEPARATORS = re.compile(r"[\W_]+")
+"""What splits a name into words: "ASP.NET Core" has the words asp, net and core."""
 
 
 def _add(mapping: dict[str, list[int]], key: str, index: int) -> None:

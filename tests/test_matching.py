@@ -294,11 +294,23 @@ def test_lookup_suggests_close_names_when_not_confident(matcher):
     assert result.suggestions[0] == Suggestion(key="nest", label="NestJS", score=75.0)
 
 
-@pytest.mark.parametrize(("query", "key"), [("boot", "springboot"), ("core", "aspnetcore")])
-def test_lookup_suggests_names_containing_a_word_of_the_query(matcher, query, key):
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [("boot", "springboot"), ("core", "aspnetcore"), (".net", "aspnetcore"), ("NET", "aspnetcore")],
+)
+def test_lookup_finds_the_one_framework_a_word_of_whose_name_was_typed(matcher, query, key):
     result = matcher.lookup(query)
+    assert result.framework is not None
+    assert result.framework.key == key
+
+
+def test_lookup_word_shared_by_frameworks_names_none_and_suggests_them():
+    matcher = Matcher(
+        [make_framework("Spring Boot"), make_framework("Spring MVC"), make_framework("Flask")]
+    )
+    result = matcher.lookup("spring")
     assert result.framework is None
-    assert [suggestion.key for suggestion in result.suggestions] == [key]
+    assert [suggestion.key for suggestion in result.suggestions] == ["springboot", "springmvc"]
 
 
 def test_lookup_suggests_nothing_for_gibberish(matcher):
