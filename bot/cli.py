@@ -108,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate a guide file and report every problem")
     check.add_argument("path", nargs="?", type=Path, help="guide file (default: the configured)")
+    check.add_argument("--guide", type=Path, help="guide file, as ask and complete take it")
     check.set_defaults(handler=_check)
 
     for name, what in (("ask", "answer"), ("complete", "autocomplete choices")):
