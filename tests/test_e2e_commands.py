@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import cli
 from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import REPO_ROOT, default_config, running_bot
@@ -451,10 +449,10 @@ CLI_CASES = (
 
 
 @pytest.mark.e2e
-def test_cli_json_is_the_body_the_bot_posts(emulator: DiscordEmulator, tmp_path: Path) -> None:
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
-    offline = _ask_offline([text for text, _options in CLI_CASES], outside)
+def test_cli_json_is_the_body_the_bot_posts(
+    emulator: DiscordEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    posted = {}
 
     async def scenario() -> None:
         async with (
@@ -464,32 +462,14 @@ def test_cli_json_is_the_body_the_bot_posts(emulator: DiscordEmulator, tmp_path:
             for text, options in CLI_CASES:
                 name = text.split()[0].removeprefix("/")
                 answer = await emulator.slash(name, options)
-                posted = _as_offline_user(answer.callback.json, emulator.user["id"])
-                assert posted == offline[text], text
+                posted[text] = _as_offline_user(answer.callback.json, emulator.user["id"])
 
     asyncio.run(scenario())
-
-
-def _ask_offline(texts: list[str], workdir: Path) -> dict[str, dict[str, Any]]:
-    """Return `guidebot ask --json` for each text, run at once outside the repository."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTHONIOENCODING": "utf-8"}
-    running = {
-        text: subprocess.Popen(
-            [sys.executable, "-m", "bot", "ask", "--json", "--guide", str(SHIPPED_GUIDE), text],
-            cwd=workdir,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for text in texts
-    }
-    bodies = {}
-    for text, process in running.items():
-        out, err = process.communicate(timeout=30)
-        assert process.returncode in (0, 1), f"{text}: {err}"
-        bodies[text] = json.loads(out)
-    return bodies
+    for text, _options in CLI_CASES:
+        capsys.readouterr()
+        code = cli.main(["ask", "--json", "--guide", str(SHIPPED_GUIDE), text])
+        assert code in (0, 1), text
+        assert posted[text] == json.loads(capsys.readouterr().out), text
 
 
 def _as_offline_user(body: dict[str, Any], user_id: str) -> dict[str, Any]:
