@@ -15,6 +15,8 @@ class Recent:
     at: float
     jump_url: str | None = None
     """None while the first answer is still on its way."""
+    message_id: int | None = None
+    """The answer's message, so that deleting it ends the cooldown."""
 
 
 class Cooldown:
@@ -41,11 +43,20 @@ class Cooldown:
         self._recent[(channel, topic)] = Recent(at=now)
         return None
 
-    def posted(self, channel: int, topic: str, jump_url: str | None) -> None:
+    def posted(
+        self, channel: int, topic: str, jump_url: str | None, message_id: int | None = None
+    ) -> None:
         """Record where the answer that claimed `topic` ended up."""
         recent = self._recent.get((channel, topic))
         if recent is not None:
             recent.jump_url = jump_url
+            recent.message_id = message_id
+
+    def deleted(self, channel: int, message_id: int) -> None:
+        """Forget the answer posted as `message_id`, so the next asker is not pointed at nothing."""
+        for key, recent in list(self._recent.items()):
+            if key[0] == channel and recent.message_id == message_id:
+                del self._recent[key]
 
     def release(self, channel: int, topic: str) -> None:
         """Forget a claim whose answer could not be sent, so the next asker gets one."""

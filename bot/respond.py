@@ -64,7 +64,10 @@ class Responder:
                 self.cooldown.release(channel, topic)
             raise
         if topic is not None and channel is not None:
-            self.cooldown.posted(channel, topic, message.jump_url if message else None)
+            if message is not None:
+                self.cooldown.posted(channel, topic, message.jump_url, message.id)
+            else:
+                self.cooldown.posted(channel, topic, None)
         if reply.expires and message is not None:
             self._expire_later(message.id, interaction, reply)
 
@@ -84,6 +87,8 @@ class Responder:
         """Delete the message a component sits on."""
         await interaction.response.defer()
         await interaction.delete_original_response()
+        if interaction.message is not None and interaction.channel_id is not None:
+            self.cooldown.deleted(interaction.channel_id, interaction.message.id)
 
     async def guarded(self, interaction: discord.Interaction, work: Awaitable[None]) -> None:
         """Run a click handler; any failure is logged and reported to the clicker."""
