@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import replies
+from bot import render, replies
 from bot.store import GuideStore, Reload
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,23 @@ def _report(result: Reload, store: GuideStore) -> replies.Reply:
             "Guide reloaded", f"Version {version}: {result.diff.summary()}."
         )
     problems = [str(p) for p in result.error.problems]
-    shown = "\n".join(problems[:PROBLEMS_SHOWN])
-    more = len(problems) - PROBLEMS_SHOWN
-    tail = f"\n… and {more} more (see the log)" if more > 0 else ""
     version = store.current.version
-    text = f"Still serving version {version}. Fix these and reload:\n```\n{shown}{tail}\n```"
+    head = f"Still serving version {version}. Fix these and reload:\n```\n"
+    # Whole problems only, as many as fit with the count of the rest and the closing fence.
+    budget = render.EMBED_DESCRIPTION_LIMIT - len(head + _more(len(problems)) + "\n```")
+    shown: list[str] = []
+    for problem in problems[:PROBLEMS_SHOWN]:
+        line = problem if shown else render.truncate(problem, budget)
+        if len("\n".join([*shown, line])) > budget:
+            break
+        shown.append(line)
+    tail = _more(len(problems) - len(shown)) if len(shown) < len(problems) else ""
+    text = head + "\n".join(shown) + tail + "\n```"
     return replies.notice_reply("Reload failed", text)
+
+
+def _more(count: int) -> str:
+    return f"\n… and {count} more (see the log)"
 
 
 async def setup(bot: commands.Bot) -> None:
