@@ -398,7 +398,7 @@ def test_mention_pings_only_the_named_user_and_typed_mentions_ping_nobody(
 
 
 @pytest.mark.e2e
-def test_a_failing_command_tells_the_user_and_the_bot_keeps_serving(
+def test_command_errors_reach_the_user_ephemerally_and_the_bot_keeps_serving(
     emulator: DiscordEmulator, tmp_path: Path
 ) -> None:
     async def scenario() -> None:

@@ -216,7 +216,8 @@ def test_walkthrough_is_disabled_when_left_alone_past_the_timeout(
 
     async def scenario() -> None:
         async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
-            untouched = await emulator.slash("getting-started")
+            untouched = await emulator.slash("getting-started", {"hide": True})
+            assert untouched.ephemeral
             walk = await emulator.slash("getting-started")
             message_id = walk.message["id"]
             last = walk
@@ -242,6 +243,8 @@ def test_walkthrough_is_disabled_when_left_alone_past_the_timeout(
 
             first = await untouched.wait_webhook("PATCH */@original")
             _assert_disabled_but_links(first.json)
+            assert untouched.ephemeral
+            _assert_disabled_but_links(untouched.message)
             # Each click replaced the timer of the one before, so each message is disabled once.
             assert len([r for r in emulator.requests if r.matches(EDIT_ORIGINAL)]) == 2
 

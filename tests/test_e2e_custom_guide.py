@@ -22,6 +22,7 @@ from tests.emulator.payloads import walk_components
 
 CHANNEL_MESSAGE = 4
 UPDATE_MESSAGE = 7
+EPHEMERAL = 64
 MENTIONS = "@everyone @here <@&123> <@456>"
 LANGUAGES = (
     "Python",
@@ -129,6 +130,11 @@ def components(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in walk_components(message.get("components") or []) if c.get("type") != 1]
 
 
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    """Return the custom_ids of a message's components."""
+    return [c["custom_id"] for c in components(message) if "custom_id" in c]
+
+
 def assert_pings_nobody(data: dict[str, Any]) -> None:
     """Assert the body's allowed_mentions can ping no one."""
     assert data["allowed_mentions"] == {"parse": []}
@@ -141,6 +147,7 @@ def test_odd_guide_answers_every_framework_within_limits_pinging_nobody(
     guide_path = write_odd_guide(tmp_path)
     guide = load_guide(guide_path)
     assert len(guide.languages()) == len(LANGUAGES)
+    other = emulator.make_user("other")
 
     async def scenario() -> None:
         config = bot_config(emulator, guide_path)
@@ -175,6 +182,17 @@ def test_odd_guide_answers_every_framework_within_limits_pinging_nobody(
             seen += [field["name"] for field in turned.data["embeds"][0]["fields"]]
             assert len(seen) == len(LANGUAGES)
             assert seen[:3] == ["Python", "JavaScript", "日本語スクリプト"]
+
+            before = emulator.message(listing.message["id"])
+            previous = next(c for c in components(before) if c.get("label") == "◀ Previous")
+            theirs = await emulator.click(before["id"], previous["custom_id"], user=other)
+            assert theirs.type == CHANNEL_MESSAGE
+            assert theirs.data["flags"] == EPHEMERAL
+            assert theirs.data["embeds"][0]["fields"][0]["name"] == "Python"
+            pager = [i.split(":")[3] for i in custom_ids(theirs.data) if i.startswith("gb:lp:")]
+            assert pager
+            assert set(pager) == {other["id"]}
+            assert emulator.message(before["id"]) == before
 
     asyncio.run(scenario())
 
