@@ -44,6 +44,10 @@ class Responder:
         except TimeoutError:
             await interaction.response.defer(ephemeral=hidden, thinking=True)
             reply = await work
+            if reply.ephemeral and not hidden:
+                # The first followup takes the place of the public "thinking" message and stays
+                # public; a private reply (a "did you mean") must not, so that message goes.
+                await interaction.delete_original_response()
         await self.send(interaction, reply)
 
     async def send(self, interaction: discord.Interaction, reply: Reply) -> None:
