@@ -411,6 +411,36 @@ def test_responder_answer_defers_a_slow_build_then_follows_up(
     asyncio.run(main())
 
 
+def test_responder_answer_keeps_a_slow_not_found_private_after_a_public_defer(
+    emulator: DiscordEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A public defer's first followup would stay public: a "did you mean" must not."""
+    build_seconds = respond.DEFER_AFTER_SECONDS + 0.6
+    real_reply = replies.framework_reply
+
+    def slow_framework_reply(*args: Any, **kwargs: Any) -> replies.Reply:
+        time.sleep(build_seconds)
+        return real_reply(*args, **kwargs)
+
+    monkeypatch.setattr(replies, "framework_reply", slow_framework_reply)
+
+    async def main() -> None:
+        async with emulator, bot_in_process(emulator):
+            result = await emulator.slash("framework", {"name": "pizza"})
+            followup = await result.wait_webhook("POST *", timeout=build_seconds + 3)
+
+            assert result.type == 5
+            assert not result.data.get("flags", 0) & EPHEMERAL
+            deleted = [r for r in result.webhook_requests if r.method == "DELETE"]
+            assert len(deleted) == 1
+            assert deleted[0].received_at <= followup.received_at
+            assert result.message is None, "the public thinking message is gone"
+            assert followup.json["flags"] & EPHEMERAL
+            assert "pizza" in followup.json["embeds"][0]["description"]
+
+    asyncio.run(main())
+
+
 # --- Interactions Discord no longer takes an answer for --------------------------------------
 
 UNKNOWN_INTERACTION = (404, {"message": "Unknown interaction", "code": 10062})
