@@ -102,12 +102,8 @@ async def running_bot(
         )
         log_path = directory / "bot.log"
         env = {key: value for key, value in os.environ.items() if key not in _OUR_ENV}
-        env.update(
-            DISCORD_TOKEN=emu.token,
-            GUIDEBOT_API_BASE=emu.api_base,
-            PYTHONUNBUFFERED="1",
-            **(extra_env or {}),
-        )
+        env.update(DISCORD_TOKEN=emu.token, GUIDEBOT_API_BASE=emu.api_base, PYTHONUNBUFFERED="1")
+        env.update(extra_env or {})
         argv = [part.replace("{config}", str(config_path)) for part in command]
         with log_path.open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(
