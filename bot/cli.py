@@ -46,6 +46,7 @@ DEFAULT_CONFIG = Path("config.toml")
 OFFLINE_USER_ID = 0
 """Who "asks" offline; it only shows in custom_ids, which nobody clicks."""
 DEMO_COMMAND = "/framework djagno"
+TOKEN_REJECTED = f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)"
 GATEWAY_AUTHENTICATION_FAILED = 4004
 
 # The offline answer to each command: the same reply functions the cogs call.
@@ -223,15 +224,20 @@ async def command_specs(store: GuideStore) -> dict[str, list[OptionSpec]]:
         await bot.close()
 
 
-def _run(args: argparse.Namespace) -> int:
+def _online(args: argparse.Namespace) -> tuple[Config, GuideStore] | None:
+    """Read the config and the guide for a command that talks to Discord; None: no token."""
     config = _config(args)
     _setup_logging(config)
     if not config.token:
         _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml (see README)")
-        return EXIT_FAILURE
+        return None
     _warn_if_token_file_is_shared(config)
-    store = GuideStore.open(config.guide_path)
-    return asyncio.run(_serve(config, store))
+    return config, GuideStore.open(config.guide_path)
+
+
+def _run(args: argparse.Namespace) -> int:
+    online = _online(args)
+    return EXIT_FAILURE if online is None else asyncio.run(_serve(*online))
 
 
 async def _serve(config: Config, store: GuideStore) -> int:
@@ -245,7 +251,7 @@ async def _serve(config: Config, store: GuideStore) -> int:
         try:
             await bot.start(config.token)
         except discord.LoginFailure:
-            _fail(f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)")
+            _fail(TOKEN_REJECTED)
             return EXIT_FAILURE
         except discord.PrivilegedIntentsRequired:
             _fail("Discord refused the gateway intents; guidebot asks for none, so this is odd")
@@ -254,7 +260,7 @@ async def _serve(config: Config, store: GuideStore) -> int:
             # discord.py resumes or reconnects after every close it can recover from; one that
             # reaches here is final, and 4004 is the gateway rejecting the token.
             if error.code == GATEWAY_AUTHENTICATION_FAILED:
-                _fail(f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)")
+                _fail(TOKEN_REJECTED)
             else:
                 _fail(f"Discord closed the gateway for good: code {error.code} {error.reason}")
             return EXIT_FAILURE
@@ -262,13 +268,8 @@ async def _serve(config: Config, store: GuideStore) -> int:
 
 
 def _sync(args: argparse.Namespace) -> int:
-    config = _config(args)
-    _setup_logging(config)
-    if not config.token:
-        _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml")
-        return EXIT_FAILURE
-    store = GuideStore.open(config.guide_path)
-    return asyncio.run(_sync_commands(config, store, args.guild))
+    online = _online(args)
+    return EXIT_FAILURE if online is None else asyncio.run(_sync_commands(*online, args.guild))
 
 
 async def _sync_commands(config: Config, store: GuideStore, guild_id: int | None) -> int:
@@ -277,7 +278,7 @@ async def _sync_commands(config: Config, store: GuideStore, guild_id: int | None
         try:
             await bot.login(config.token)
         except discord.LoginFailure:
-            _fail(f"Discord rejected the token: check {TOKEN_ENV}")
+            _fail(TOKEN_REJECTED)
             return EXIT_FAILURE
         guild = discord.Object(guild_id) if guild_id else None
         if guild is not None:

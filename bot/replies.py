@@ -14,7 +14,7 @@ from typing import Literal
 import discord
 
 from bot import render
-from bot.guide import Framework
+from bot.guide import Framework, Resource
 from bot.matching import Suggestion
 from bot.store import Snapshot, framework_ref
 from bot.walkthrough import MORE, PREVIOUS_PAGE, STEPS, Step, Walkthrough
@@ -139,11 +139,7 @@ def card_reply(
     framework: Framework, *, asker: int, hide: bool = False, mention: int | None = None
 ) -> Reply:
     """Return a framework's card with link buttons for its first resources."""
-    links = tuple(
-        LinkButton(label=render.truncate(r.title, render.BUTTON_LABEL_LIMIT), url=r.url)
-        for r in framework.resources[:CARD_LINK_BUTTONS]
-        if len(r.url) <= render.LINK_URL_LIMIT
-    )
+    links = _link_buttons(framework.resources[:CARD_LINK_BUTTONS])
     embed = render.framework_embed(
         framework, footer=f"/resources {framework.name} lists every study link"
     )
@@ -199,11 +195,7 @@ def resource_page_reply(
     page = min(max(page, 0), len(pages) - 1)
     shown = pages[page]
     embed = render.resources_embed(framework, shown, kind=kind, page=page, pages=len(pages))
-    links = tuple(
-        LinkButton(label=render.truncate(r.title, render.BUTTON_LABEL_LIMIT), url=r.url)
-        for r in shown[:LINK_BUTTONS_PER_ROW]
-        if len(r.url) <= render.LINK_URL_LIMIT
-    )
+    links = _link_buttons(shown[:LINK_BUTTONS_PER_ROW])
     ref = framework_ref(framework.key)
     page_row = _pager(page, len(pages), lambda to: f"gb:rp:{ref}:{kind or NO_KIND}:{to}:{asker}")
     return _public(
@@ -288,11 +280,7 @@ def walkthrough_reply(walk: Walkthrough, *, owner: int, ephemeral: bool = False)
         if options:
             rows.append((Menu(f"gb:wk:m:{owner}:{state}", placeholder, tuple(options)),))
     if walk.step is Step.RESOURCES and walk.framework is not None:
-        links = tuple(
-            LinkButton(label=render.truncate(r.title, render.BUTTON_LABEL_LIMIT), url=r.url)
-            for r in walk.framework.resources[:LINK_BUTTONS_PER_ROW]
-            if len(r.url) <= render.LINK_URL_LIMIT
-        )
+        links = _link_buttons(walk.framework.resources[:LINK_BUTTONS_PER_ROW])
         if links:
             rows.append(links)
     navigation: list[Component] = [
@@ -359,6 +347,15 @@ def decode_walk(snapshot: Snapshot, state: str) -> Walkthrough:
 
 def _is_hex(text: str) -> bool:
     return text == "" or (len(text) <= 8 and all(c in "0123456789abcdef" for c in text))
+
+
+def _link_buttons(resources: Sequence[Resource]) -> tuple[LinkButton, ...]:
+    """Return a link button for each resource whose address a button can hold."""
+    return tuple(
+        LinkButton(label=render.truncate(r.title, render.BUTTON_LABEL_LIMIT), url=r.url)
+        for r in resources
+        if len(r.url) <= render.LINK_URL_LIMIT
+    )
 
 
 def _pager(page: int, pages: int, make: Callable[[int], str]) -> tuple[Component, ...]:

@@ -15,6 +15,7 @@ import discord
 from discord.webhook.async_ import interaction_message_response_params
 
 from bot import replies
+from bot.guide import Framework
 from bot.replies import Button, LinkButton, Menu, Reply
 from bot.store import GuideStore
 from bot.walkthrough import Walkthrough
@@ -175,14 +176,12 @@ class PickButton(_Action, template=replies.PICK_PATTERN):
 
     async def answer(self, interaction: discord.Interaction, client: HasGuide) -> None:
         """Send the card or resources of the suggested framework."""
-        framework = client.store.current.by_ref(self.fields["ref"])
+        framework = await _framework_or_say_gone(client, interaction, self.fields["ref"])
         if framework is None:
-            text = "That framework is no longer in the guide. Try the command again."
-            await client.responder.send(interaction, replies.notice_reply("Gone", text))
             return
         hide = self.fields["hide"] == "1"
         mention = int(self.fields["mention"]) or None
-        kind = None if self.fields["kind"] == replies.NO_KIND else self.fields["kind"]
+        kind = _kind(self.fields["kind"])
         asker = interaction.user.id
         if self.fields["what"] == "fw":
             reply = replies.card_reply(framework, asker=asker, hide=hide, mention=mention)
@@ -199,12 +198,10 @@ class ResourcePageButton(_Action, template=replies.RESOURCE_PAGE_PATTERN):
 
     async def answer(self, interaction: discord.Interaction, client: HasGuide) -> None:
         """Show the page, in place for the asker and as a private copy for anyone else."""
-        framework = client.store.current.by_ref(self.fields["ref"])
+        framework = await _framework_or_say_gone(client, interaction, self.fields["ref"])
         if framework is None:
-            text = "That framework is no longer in the guide."
-            await client.responder.send(interaction, replies.notice_reply("Gone", text))
             return
-        kind = None if self.fields["kind"] == replies.NO_KIND else self.fields["kind"]
+        kind = _kind(self.fields["kind"])
         owner = int(self.fields["owner"])
         mine = interaction.user.id == owner
         reply = replies.resource_page_reply(
@@ -270,6 +267,21 @@ DYNAMIC_ITEMS = (
     WalkthroughButton,
     WalkthroughMenu,
 )
+
+
+async def _framework_or_say_gone(
+    client: HasGuide, interaction: discord.Interaction, ref: str
+) -> Framework | None:
+    """Return the framework a custom_id refers to, or tell the clicker it left the guide."""
+    framework = client.store.current.by_ref(ref)
+    if framework is None:
+        text = "That framework is no longer in the guide. Try the command again."
+        await client.responder.send(interaction, replies.notice_reply("Gone", text))
+    return framework
+
+
+def _kind(field: str) -> str | None:
+    return None if field == replies.NO_KIND else field
 
 
 async def _show(
