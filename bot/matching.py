@@ -212,10 +212,13 @@ class Matcher:
             name_owner.setdefault(name, index)
             for key in (name, framework.key, *(name_key(alias) for alias in framework.aliases)):
                 _add(owners, key, index)
-            for text in (framework.name, *framework.aliases):
-                for word in _NAME_WORD_SEPARATORS.split(text):
-                    if index not in words.get(name_key(word), ()):
-                        _add(words, name_key(word), index)
+            own_words = {
+                name_key(word)
+                for text in (framework.name, *framework.aliases)
+                for word in _NAME_WORD_SEPARATORS.split(text)
+            }
+            for word in own_words:
+                _add(words, word, index)
 
         # A name beats an alias: an alias can never take a name away from its framework.
         self._exact: dict[str, tuple[int, ...]] = {
@@ -235,8 +238,8 @@ class Matcher:
         partial = {key: list(indices) for key, indices in self._exact.items()}
         for word, indices in words.items():
             if len(word) >= MIN_WORD_LENGTH:
-                for index in indices:
-                    _add(partial, word, index)
+                known = partial.setdefault(word, [])
+                known.extend(sorted(set(indices) - set(known)))
         # Shorter completions rank first, so the keys are kept in one bucket per length, each
         # sorted: a query reads the shortest lengths only until it has enough frameworks, not the
         # thousand keys a single letter starts at 10,000 frameworks.
@@ -499,8 +502,9 @@ _NAME_WORD_SEPARATORS = re.compile(r"[\W_]+")
 
 
 def _add(mapping: dict[str, list[int]], key: str, index: int) -> None:
+    """Add `index` under `key`; callers add indices in increasing order, so the last tells."""
     indices = mapping.setdefault(key, [])
-    if index not in indices:
+    if not indices or indices[-1] != index:
         indices.append(index)
 
 
