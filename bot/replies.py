@@ -145,7 +145,7 @@ def card_reply(
     )
     return _public(
         embeds=(embed,),
-        rows=(links,) if links else (),
+        rows=(links,),
         asker=asker,
         hide=hide,
         mention=mention,
@@ -200,7 +200,7 @@ def resource_page_reply(
     page_row = _pager(page, len(pages), lambda to: f"gb:rp:{ref}:{kind or NO_KIND}:{to}:{asker}")
     return _public(
         embeds=(embed,),
-        rows=tuple(row for row in (links, page_row) if row),
+        rows=(links, page_row),
         asker=asker,
         hide=hide,
         mention=mention,
@@ -215,7 +215,7 @@ def framework_list_reply(snapshot: Snapshot, page: int, *, asker: int, hide: boo
     page_row = _pager(page, pages, lambda to: f"gb:lp:{to}:{asker}")
     return _public(
         embeds=(embed,),
-        rows=(page_row,) if page_row else (),
+        rows=(page_row,),
         asker=asker,
         hide=hide,
         mention=None,
@@ -378,6 +378,8 @@ def _public(
     mention: int | None,
     topic: str,
 ) -> Reply:
+    """Return an answer that is public unless hidden; public ones carry a Delete button."""
+    rows = tuple(row for row in rows if row)
     if hide:
         return Reply(embeds=embeds, rows=rows, ephemeral=True)
     content = f"<@{mention}>, this one is for you:" if mention else None
