@@ -7,7 +7,6 @@ anything the bot sends would be rejected by Discord.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import stat
 import sys
@@ -16,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BotProcess, default_config, running_bot
+from tests.emulator.harness import BotProcess, default_config, run_to_exit, running_bot
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
 from tests.emulator.records import InteractionResult
 
@@ -328,24 +326,10 @@ def test_token_rejected_at_login_is_not_logged_at_debug(
         async with emulator:
             config = tmp_path / "config.toml"
             config.write_text(config_with(emulator, level="DEBUG"), encoding="utf-8")
-            env = {**os.environ, "DISCORD_TOKEN": wrong, "GUIDEBOT_API_BASE": emulator.api_base}
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "--config",
-                str(config),
-                "run",
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
+            code, out, err = await run_to_exit(
+                emulator, "--config", str(config), "run", token=wrong
             )
-            async with asyncio.timeout(30):
-                out, _ = await process.communicate()
-            assert process.returncode is not None
-            return process.returncode, out.decode()
+            return code, out + err
 
     code, log = asyncio.run(main())
 

@@ -27,8 +27,8 @@ from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import (
     BOT_COMMAND,
     BotProcess,
+    client_in_process,
     default_config,
-    discord_py_pointed_at,
     running_bot,
 )
 from tests.emulator.payloads import EPHEMERAL, LOADING, MEMBER_PERMISSIONS
@@ -357,21 +357,9 @@ def test_guide_reload_defers_then_follows_up(emulator: DiscordEmulator, tmp_path
 async def bot_in_process(emu: DiscordEmulator) -> AsyncIterator[GuideBot]:
     """Run guidebot's client inside the test process against a started `emu`."""
     config = Config(token=emu.token, dev_guild_id=int(emu.guild_id), api_base=emu.api_base)
-    with discord_py_pointed_at(emu):
-        bot = GuideBot(config, GuideStore.open(SHIPPED_GUIDE))
-        running = asyncio.create_task(bot.start(emu.token))
-        ready = asyncio.create_task(emu.wait_ready(10, synced=True))
-        await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if running.done():
-            ready.cancel()
-            running.result()
-            pytest.fail("the bot stopped before it was ready")
-        ready.result()
-        try:
-            yield bot
-        finally:
-            await bot.close()
-            await running
+    bot = GuideBot(config, GuideStore.open(SHIPPED_GUIDE))
+    async with client_in_process(emu, bot):
+        yield bot
 
 
 @pytest.mark.parametrize("hide", [True, False])

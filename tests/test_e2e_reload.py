@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -21,7 +20,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BotProcess, running_bot
+from tests.emulator.harness import BotProcess, run_to_exit, running_bot
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
 from tests.emulator.records import InteractionResult
 from tests.helpers import DJANGO_LANGUAGE_LINE, guide_text, write_guide
@@ -320,25 +319,7 @@ def test_bot_refuses_to_start_on_a_broken_guide_and_says_why(
     async def main() -> tuple[int, str, str]:
         async with emulator:
             config.write_text(bot_config(emulator, guide), encoding="utf-8")
-            env = {**os.environ, "DISCORD_TOKEN": emulator.token}
-            env["GUIDEBOT_API_BASE"] = emulator.api_base
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "--config",
-                str(config),
-                "run",
-                cwd=REPO_ROOT,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            async with asyncio.timeout(30):
-                out, err = await process.communicate()
-            assert process.returncode is not None
-            return process.returncode, out.decode(), err.decode()
+            return await run_to_exit(emulator, "--config", str(config), "run")
 
     code, out, err = asyncio.run(main())
 

@@ -1,38 +1,19 @@
 """`guidebot sync` registers the commands where it is told to, and nowhere else."""
 
 import asyncio
-import os
-import sys
 
 import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
+from tests.emulator.harness import run_to_exit
 
 COMMANDS = ["framework", "resources", "getting-started", "guide"]
 
 
 async def sync(emu: DiscordEmulator, *args: str, token: str | None = None) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    env.update(DISCORD_TOKEN=token or emu.token, GUIDEBOT_API_BASE=emu.api_base)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "--config",
-        str(REPO_ROOT / "config.example.toml"),
-        "sync",
-        *args,
-        cwd=REPO_ROOT,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with asyncio.timeout(30):
-        out, err = await process.communicate()
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+    config = str(REPO_ROOT / "config.example.toml")
+    return await run_to_exit(emu, "--config", config, "sync", *args, token=token)
 
 
 @pytest.mark.e2e

@@ -23,6 +23,7 @@ from tests.emulator.harness import (
     STUB_COMMAND,
     BotExitedError,
     BotProcess,
+    client_in_process,
     discord_py_pointed_at,
     running_bot,
 )
@@ -309,22 +310,9 @@ STUB_COMMANDS = [
 @contextlib.asynccontextmanager
 async def stub_bot(emu: DiscordEmulator, **options: Any) -> AsyncIterator[StubBot]:
     """Run the stub client in-process against a started `emu` until the block ends."""
-    with discord_py_pointed_at(emu):
-        bot = StubBot(guild_id=int(emu.guild_id), **options)
-        running = asyncio.create_task(bot.start(emu.token))
-        ready = asyncio.create_task(emu.wait_ready(10, synced=True))
-        await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
-        if running.done():
-            ready.cancel()
-            running.result()
-            pytest.fail("the client stopped before it was ready")
-        ready.result()
-        try:
-            yield bot
-        finally:
-            await bot.close()
-            with contextlib.suppress(discord.ConnectionClosed):
-                await running
+    bot = StubBot(guild_id=int(emu.guild_id), **options)
+    async with client_in_process(emu, bot):
+        yield bot
 
 
 def run_with_stub(

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import discord
 import discord.http
 import yarl
 from discord.gateway import DiscordWebSocket
@@ -174,6 +175,59 @@ def _workdir(workdir: Path | None) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="guidebot-e2e-") as directory:
         yield Path(directory)
+
+
+async def run_to_exit(
+    emu: DiscordEmulator,
+    *args: str,
+    token: str | None = None,
+    timeout: float = 30.0,
+) -> tuple[int, str, str]:
+    """Run `python -m bot ARGS` against `emu` until it exits; return status, stdout, stderr.
+
+    For commands that end by themselves (`sync`, or `run` refusing to start). The token is the
+    emulator's unless `token` gives another.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in _OUR_ENV}
+    env.update(DISCORD_TOKEN=token or emu.token, GUIDEBOT_API_BASE=emu.api_base)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=REPO_ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(timeout):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@contextlib.asynccontextmanager
+async def client_in_process(emu: DiscordEmulator, client: discord.Client) -> AsyncIterator[None]:
+    """Run a discord.py `client` in the test process against a started `emu` until READY.
+
+    The client is closed when the block ends.
+    """
+    with discord_py_pointed_at(emu):
+        running = asyncio.create_task(client.start(emu.token))
+        ready = asyncio.create_task(emu.wait_ready(10, synced=True))
+        await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if running.done():
+            ready.cancel()
+            running.result()
+            raise BotExitedError("the client stopped before it was ready")
+        ready.result()
+        try:
+            yield
+        finally:
+            await client.close()
+            with contextlib.suppress(discord.ConnectionClosed):
+                await running
 
 
 @contextlib.contextmanager
