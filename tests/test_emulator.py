@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from tests.emulator.harness import (
 from tests.emulator.stub_bot import StubBot
 from tests.emulator.validation import (
     CALLBACK,
+    SPEC_PATH,
     Problem,
     SpecValidator,
     invalid_form_body,
@@ -945,5 +947,21 @@ def test_modal_is_shown_and_submitted(emulator: DiscordEmulator) -> None:
 
 
 def test_a_missing_spec_says_where_it_was_looked_for(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="keep shared/ beside the repository"):
+    with pytest.raises(FileNotFoundError, match=r"set DISCORD_API_SPEC to an openapi\.json"):
         SpecValidator(tmp_path / "openapi.json")
+
+
+def test_the_spec_kept_in_the_repository_is_the_one_its_source_names() -> None:
+    spec_dir = Path(__file__).parent / "emulator" / "discord-api-spec"
+    digest = hashlib.sha256((spec_dir / "openapi.json").read_bytes()).hexdigest()
+    assert digest in (spec_dir / "SOURCE.md").read_text()
+    assert "MIT" in (spec_dir / "LICENSE").read_text()
+
+
+def test_discord_api_spec_names_another_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "newer.json"
+    other.write_bytes(SPEC_PATH.read_bytes())
+    monkeypatch.setenv("DISCORD_API_SPEC", str(other))
+    assert SpecValidator().spec_path == other

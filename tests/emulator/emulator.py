@@ -70,7 +70,7 @@ class DiscordEmulator:
         heartbeat_interval_ms: the interval announced in HELLO.
         reject_invalid: answer bodies that break the spec or a limit with 400 (code 50035), as
             Discord would; they are listed in `violations()` either way.
-        spec_path: another openapi.json (default: `../shared/discord-api-spec/openapi.json`).
+        spec_path: another openapi.json (default: the copy in `tests/emulator/discord-api-spec/`).
     """
 
     def __init__(

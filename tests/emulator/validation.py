@@ -28,9 +28,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SPEC_ENV = "DISCORD_API_SPEC"
-"""Environment variable naming another openapi.json (for checkouts without ../shared)."""
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
-"""`../shared/discord-api-spec/openapi.json` from the repository root, where CI keeps it too."""
+"""Environment variable naming another openapi.json, for someone who wants a newer one."""
+SPEC_PATH = Path(__file__).resolve().parent / "discord-api-spec" / "openapi.json"
+"""The copy kept in the repository (MIT; see `discord-api-spec/SOURCE.md` and `LICENSE`)."""
 _SPEC_URI = "urn:discord-api-spec:openapi.json"
 
 # Documented limits (https://discord.com/developers/docs/resources/message,
@@ -155,8 +155,8 @@ class SpecValidator:
         self.spec_path = spec_path or Path(os.environ.get(SPEC_ENV) or SPEC_PATH)
         if not self.spec_path.is_file():
             raise FileNotFoundError(
-                f"Discord's OpenAPI description is not at {self.spec_path}: keep shared/ beside "
-                f"the repository (as ../shared) or set {SPEC_ENV} to an openapi.json"
+                f"Discord's OpenAPI description is not at {self.spec_path}: "
+                f"set {SPEC_ENV} to an openapi.json"
             )
         spec = _load_spec(self.spec_path)
         self.spec = spec
