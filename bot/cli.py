@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -20,7 +21,7 @@ from discord import app_commands
 
 from bot import replies
 from bot.bot import EXTENSIONS, GuideBot
-from bot.config import TOKEN_ENV, Config, ConfigError, load_config
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config, port
 from bot.console import (
     Invocation,
     OptionSpec,
@@ -84,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except ConfigError as error:
-        _fail(f"config problem:\n{error}")
+        for problem in error.problems:
+            _fail(f"config problem: {problem}")
         return EXIT_FAILURE
     except GuideError as error:
         _fail(f"the guide has problems:\n{error}")
@@ -101,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="command")
 
     run = sub.add_parser("run", help="connect to Discord and answer commands")
+    run.add_argument(
+        "--metrics-port",
+        type=_port,
+        metavar="N",
+        help="serve /metrics and /healthz on port N (0: off); wins over [metrics] port",
+    )
     run.set_defaults(handler=_run)
 
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
@@ -127,7 +135,17 @@ def _config(args: argparse.Namespace) -> Config:
     path = args.config
     if path is None and DEFAULT_CONFIG.is_file():
         path = DEFAULT_CONFIG
-    return load_config(path, os.environ)
+    config = load_config(path, os.environ)
+    if getattr(args, "metrics_port", None) is not None:
+        config = dataclasses.replace(config, metrics_port=args.metrics_port)
+    return config
+
+
+def _port(text: str) -> int:
+    try:
+        return port(int(text))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from error
 
 
 def _guide_path(args: argparse.Namespace) -> Path:

@@ -1,13 +1,24 @@
-"""Settings: a TOML file for what moderators choose, the environment for the token."""
+"""Settings: a TOML file for what moderators choose, the environment for what containers set.
+
+Every setting is a field of `Config` declared with `setting(section, key, ...)`; the TOML keys, the
+`GUIDEBOT_<SECTION>_<KEY>` environment variables, their types and their checks all derive from those
+fields, so a new key is one line here (and one entry in config.example.toml).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import math
 import tomllib
-from collections.abc import Mapping
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.guide import DEFAULT_GUIDE_PATH
 
@@ -15,9 +26,18 @@ TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 """Environment variable that holds the bot token; it wins over the file's token."""
 API_BASE_ENV = "GUIDEBOT_API_BASE"
 """Environment variable that points the bot at another Discord API base (the test emulator)."""
+ENV_PREFIX = "GUIDEBOT_"
+"""Every key can also be set as GUIDEBOT_<SECTION>_<KEY>, which wins over the file."""
 WALKTHROUGH_TIMEOUT_MAX_SECONDS = 840
 """The walkthrough is disabled through its interaction token, which Discord honours for 15 min."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+PORT_MAX = 65535
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off")
+
+Check = Callable[[Any], Any]
+"""Takes a value of the key's type; returns it (perhaps normalized) or raises ValueError(reason)."""
 
 
 class ConfigError(ValueError):
@@ -28,22 +48,109 @@ class ConfigError(ValueError):
         self.problems = tuple(problems)
 
 
+def setting(section: str, key: str, default: Any, *, check: Check | None = None, **kw: Any) -> Any:
+    """Declare a `Config` field that is the key `[section] key` in the file.
+
+    Args:
+        section: the TOML table, lowercase without underscores.
+        key: the key in that table.
+        default: the value when neither the file nor the environment sets it.
+        check: validates and normalizes a value of the right type (see `Check`).
+        **kw: passed on to `dataclasses.field` (e.g. `repr=False`).
+    """
+    return field(default=default, metadata={"key": (section, key), "check": check}, **kw)
+
+
+def at_least(low: float) -> Check:
+    """A check that refuses numbers below `low`."""
+
+    def check(value: float) -> float:
+        if value < low:
+            raise ValueError(f"must be at least {low}" if low else "must not be negative")
+        return value
+
+    return check
+
+
+def port(value: int) -> int:
+    """A TCP port number; 0 means off."""
+    if not 0 <= value <= PORT_MAX:
+        raise ValueError(f"must be a port number from 0 to {PORT_MAX} (0 turns it off)")
+    return value
+
+
+def one_of(*choices: str) -> Check:
+    """A check that accepts the given words, in any case, and returns the one in `choices`."""
+
+    def check(value: str) -> str:
+        for choice in choices:
+            if value.casefold() == choice.casefold():
+                return choice
+        raise ValueError(f"must be one of {', '.join(choices)}")
+
+    return check
+
+
+def url_scheme(*schemes: str, empty: bool = False) -> Check:
+    """A check for a URL whose scheme is one of `schemes` (and "" when `empty` allows it)."""
+
+    def check(value: str) -> str:
+        if not value and empty:
+            return value
+        scheme = urlsplit(value).scheme if "://" in value else ""
+        if scheme not in schemes:
+            off = ", or empty to turn it off" if empty else ""
+            wanted = ", ".join(f"{s}://..." for s in schemes)
+            raise ValueError(f"must be a URL starting with {wanted}{off}; got scheme {scheme!r}")
+        return value
+
+    return check
+
+
+def _walkthrough_timeout(value: float) -> float:
+    if not 0 < value <= WALKTHROUGH_TIMEOUT_MAX_SECONDS:
+        raise ValueError(
+            f"must be more than 0 and at most {WALKTHROUGH_TIMEOUT_MAX_SECONDS} "
+            "(Discord lets a bot edit a reply for 15 minutes)"
+        )
+    return value
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise ValueError("must be more than 0")
+    return value
+
+
+def _server_id(value: int) -> int | None:
+    if value < 0:
+        raise ValueError("must not be negative")
+    return value or None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Config:
     """Everything the bot reads at start-up, validated."""
 
-    token: str = field(default="", repr=False)
+    token: str = setting("discord", "token", "", repr=False)
     """Never shown in a repr or a log line."""
-    dev_guild_id: int | None = None
-    """A server to sync commands to on every start, for testing; None syncs nowhere."""
-    guide_path: Path = DEFAULT_GUIDE_PATH
-    watch_guide: bool = False
+    dev_guild_id: int | None = setting("discord", "dev_guild_id", None, check=_server_id)
+    """A server to sync commands to on every start, for testing; None (0) syncs nowhere."""
+    guide_path: Path = setting("guide", "path", DEFAULT_GUIDE_PATH)
+    watch_guide: bool = setting("guide", "watch", False)
     """Reload the guide when its file changes on disk."""
-    watch_interval_seconds: float = 2.0
-    cooldown_seconds: float = 30.0
+    watch_interval_seconds: float = setting("guide", "watch_interval_seconds", 2.0, check=_positive)
+    cooldown_seconds: float = setting("answers", "cooldown_seconds", 30.0, check=at_least(0))
     """How long the same public answer in one channel points back to the first one; 0 disables."""
-    walkthrough_timeout_seconds: float = 600.0
-    log_level: str = "INFO"
+    walkthrough_timeout_seconds: float = setting(
+        "answers", "walkthrough_timeout_seconds", 600.0, check=_walkthrough_timeout
+    )
+    metrics_port: int = setting("metrics", "port", 0, check=port)
+    """Serve /metrics and /healthz on this port; 0 serves nothing."""
+    metrics_host: str = setting("metrics", "host", "127.0.0.1")
+    log_level: str = setting("logging", "level", "INFO", check=one_of(*LOG_LEVELS))
+    log_format: str = setting("logging", "format", "text", check=one_of(*LOG_FORMATS))
+    """"text" for people, "json" for one JSON object per line."""
     token_in_file: bool = False
     """The token was read from the config file rather than the environment."""
     api_base: str | None = None
@@ -51,22 +158,51 @@ class Config:
     """The file the settings came from, None when built from defaults."""
 
 
-# (section, key) -> (Config field, accepted types, description for error messages)
-_KEYS: dict[tuple[str, str], tuple[str, tuple[type, ...], str]] = {
-    ("discord", "token"): ("token", (str,), "a string"),
-    ("discord", "dev_guild_id"): ("dev_guild_id", (int,), "a server ID (a whole number)"),
-    ("guide", "path"): ("guide_path", (str,), "a file path"),
-    ("guide", "watch"): ("watch_guide", (bool,), "true or false"),
-    ("guide", "watch_interval_seconds"): ("watch_interval_seconds", (int, float), "a number"),
-    ("answers", "cooldown_seconds"): ("cooldown_seconds", (int, float), "a number"),
-    ("answers", "walkthrough_timeout_seconds"): (
-        "walkthrough_timeout_seconds",
-        (int, float),
-        "a number",
-    ),
-    ("logging", "level"): ("log_level", (str,), "a log level name"),
-}
-_SECTIONS = sorted({section for section, _ in _KEYS})
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One config key, derived from its `Config` field."""
+
+    section: str
+    name: str
+    field: str
+    kind: type
+    """bool, int, float or str: what the file must hold, and what the environment is parsed as."""
+    check: Check | None
+
+    @property
+    def env(self) -> str:
+        """The environment variable that sets this key, e.g. GUIDEBOT_METRICS_PORT."""
+        return f"{ENV_PREFIX}{self.section}_{self.name}".upper()
+
+    @property
+    def wanted(self) -> str:
+        """What a value must look like, for error messages."""
+        return _WANTED[self.kind]
+
+
+_WANTED = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+
+
+@cache
+def keys() -> tuple[Key, ...]:
+    """Every config key, in the order `Config` declares them."""
+    hints = typing.get_type_hints(Config)
+    return tuple(
+        Key(*f.metadata["key"], f.name, _kind(hints[f.name]), f.metadata["check"])
+        for f in dataclasses.fields(Config)
+        if "key" in f.metadata
+    )
+
+
+def _kind(hint: Any) -> type:
+    if isinstance(hint, types.UnionType):  # `int | None`: the file holds the int
+        (hint,) = (arg for arg in typing.get_args(hint) if arg is not type(None))
+    return str if hint is Path else typing.cast(type, hint)
+
+
+def sections() -> list[str]:
+    """Every config section name, sorted."""
+    return sorted({key.section for key in keys()})
 
 
 def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
@@ -91,78 +227,103 @@ def load_config(path: Path | None, environ: Mapping[str, str]) -> Config:
 def parse_config(
     raw: Mapping[str, Any], environ: Mapping[str, str], *, source: Path | None
 ) -> Config:
-    """Validate settings already read from TOML, then apply the environment.
+    """Validate settings already read from TOML, then let the environment override them.
+
+    Each problem is one line that names the key and where its value came from: the file, or
+    the environment variable.
 
     Raises:
         ConfigError: with every problem found, one line each.
     """
     where = f"{source}: " if source else ""
     problems: list[str] = []
-    values: dict[str, Any] = {}
+    from_file: dict[Key, Any] = {}
+    by_section = {s: {k.name: k for k in keys() if k.section == s} for s in sections()}
     for section, table in raw.items():
-        if section not in _SECTIONS:
+        if section not in by_section:
             problems.append(
-                f"{where}unknown section [{section}]{_did_you_mean(section, _SECTIONS)}"
+                f"{where}unknown section [{section}]{_did_you_mean(section, sections())}"
             )
-            continue
-        if not isinstance(table, dict):
+        elif not isinstance(table, dict):
             problems.append(f"{where}[{section}] must be a table")
-            continue
-        known = [key for sec, key in _KEYS if sec == section]
-        for key, value in table.items():
-            spec = _KEYS.get((section, key))
-            if spec is None:
-                hint = _did_you_mean(key, known)
-                problems.append(f"{where}[{section}] unknown key '{key}'{hint}")
-                continue
-            name, types, wanted = spec
-            if not isinstance(value, types) or (bool not in types and isinstance(value, bool)):
-                problems.append(f"{where}[{section}] {key} must be {wanted}")
-                continue
-            values[name] = value
-    problems.extend(_check_values(values, where))
+        else:
+            for name, value in table.items():
+                key = by_section[section].get(name)
+                if key is None:
+                    hint = _did_you_mean(name, list(by_section[section]))
+                    problems.append(f"{where}[{section}] unknown key '{name}'{hint}")
+                else:
+                    from_file[key] = value
+    from_env = {key: _from_env(key, environ[key.env]) for key in keys() if key.env in environ}
+    problems.extend(_unknown_env(environ))
+
+    values: dict[str, Any] = {}
+    for key, value in (from_file | from_env).items():
+        try:
+            values[key.field] = _validate(key, value)
+        except ValueError as reason:
+            origin = f"{key.env}: " if key in from_env else where
+            problems.append(f"{origin}[{key.section}] {key.name} {reason}")
     if problems:
         raise ConfigError(problems)
 
+    from_env_fields = {key.field for key in from_env}
     if "guide_path" in values:
         guide_path = Path(values["guide_path"]).expanduser()
-        if not guide_path.is_absolute() and source is not None:
-            guide_path = source.parent / guide_path
+        if not guide_path.is_absolute() and source and "guide_path" not in from_env_fields:
+            guide_path = source.parent / guide_path  # the file's paths are relative to it
         values["guide_path"] = guide_path
-    if "dev_guild_id" in values and values["dev_guild_id"] == 0:
-        values["dev_guild_id"] = None
-    if "log_level" in values:
-        values["log_level"] = values["log_level"].upper()
     env_token = environ.get(TOKEN_ENV, "").strip()
-    file_token = values.pop("token", "").strip()
+    setting_token = values.pop("token", "").strip()
+    token = env_token or setting_token
     return Config(
         **values,
-        token=env_token or file_token,
-        token_in_file=bool(file_token) and not env_token,
+        token=token,
+        token_in_file=bool(token) and not env_token and "token" not in from_env_fields,
         api_base=environ.get(API_BASE_ENV) or None,
         source=source,
     )
 
 
-def _check_values(values: Mapping[str, Any], where: str) -> list[str]:
+def _unknown_env(environ: Mapping[str, str]) -> list[str]:
+    """Name the GUIDEBOT_<SECTION>_* variables of a known section that set no key: typos."""
     problems = []
-    if values.get("dev_guild_id", 0) < 0:
-        problems.append(f"{where}[discord] dev_guild_id must not be negative")
-    for name in ("watch_interval_seconds", "cooldown_seconds"):
-        if values.get(name, 0) < 0:
-            problems.append(f"{where}{name} must not be negative")
-    timeout = values.get("walkthrough_timeout_seconds", 1)
-    if not 0 < timeout <= WALKTHROUGH_TIMEOUT_MAX_SECONDS:
-        problems.append(
-            f"{where}walkthrough_timeout_seconds must be more than 0 and at most "
-            f"{WALKTHROUGH_TIMEOUT_MAX_SECONDS} (Discord lets a bot edit a reply for 15 minutes)"
-        )
-    if values.get("watch_interval_seconds", 1) == 0:
-        problems.append(f"{where}watch_interval_seconds must be more than 0")
-    level = values.get("log_level", "INFO")
-    if level.upper() not in LOG_LEVELS:
-        problems.append(f"{where}[logging] level must be one of {', '.join(LOG_LEVELS)}")
+    known = {key.env for key in keys()}
+    for section in sections():
+        prefix = f"{ENV_PREFIX}{section.upper()}_"
+        names = [key.env for key in keys() if key.section == section]
+        for variable in sorted(environ):
+            if variable.startswith(prefix) and variable not in known:
+                hint = _did_you_mean(variable, names)
+                problems.append(f"{variable}: no such key in [{section}]{hint}")
     return problems
+
+
+def _from_env(key: Key, text: str) -> Any:
+    """Parse an environment variable's text as the key's type; leave it as text if it is not."""
+    try:
+        if key.kind is bool:
+            word = text.strip().casefold()
+            if word in _TRUE or word in _FALSE:
+                return word in _TRUE
+        elif key.kind is int:
+            return int(text.strip())
+        elif key.kind is float:
+            number = float(text.strip())
+            if math.isfinite(number):
+                return number
+        else:
+            return text
+    except ValueError:
+        pass
+    return text  # _validate reports a str where a bool or number is wanted
+
+
+def _validate(key: Key, value: Any) -> Any:
+    wanted_types: tuple[type, ...] = (int, float) if key.kind is float else (key.kind,)
+    if not isinstance(value, wanted_types) or (key.kind is not bool and isinstance(value, bool)):
+        raise ValueError(f"must be {key.wanted}")
+    return key.check(value) if key.check else value
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:

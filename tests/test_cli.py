@@ -98,3 +98,30 @@ def test_cli_run_without_a_token_is_one_clear_line(capsys, monkeypatch, tmp_path
         "guidebot: no Discord token: set DISCORD_TOKEN or [discord] token in config.toml "
         "(see README)"
     )
+
+
+def test_cli_run_stops_on_a_wrong_environment_value_with_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-used")
+    monkeypatch.setenv("GUIDEBOT_METRICS_PORT", "ninety")
+    code, out, err = run(capsys, "run")
+    assert (code, out) == (1, "")
+    assert err == (
+        "guidebot: config problem: GUIDEBOT_METRICS_PORT: [metrics] port must be a whole number\n"
+    )
+
+
+def test_cli_run_stops_on_a_wrong_file_value_naming_the_file(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-used")
+    (tmp_path / "bot.toml").write_text('[metrics]\nport = "ninety"\n')
+    code, _, err = run(capsys, "--config", "bot.toml", "run")
+    assert code == 1
+    assert err == "guidebot: config problem: bot.toml: [metrics] port must be a whole number\n"
+
+
+def test_cli_run_metrics_port_must_be_a_port(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--metrics-port", "99999"])
+    assert caught.value.code == 2
+    assert "'99999' is not a port number (0 to 65535)" in capsys.readouterr().err

@@ -1,8 +1,9 @@
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import Config, ConfigError, keys, load_config, parse_config, url_scheme
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,8 +44,8 @@ def test_config_reports_every_problem_with_suggestions():
         parse_config(raw, {}, source=Path("c.toml"))
     assert caught.value.problems == (
         "c.toml: [discord] unknown key 'tokne' (did you mean 'token'?)",
-        "c.toml: [discord] dev_guild_id must be a server ID (a whole number)",
         "c.toml: unknown section [guid] (did you mean 'guide'?)",
+        "c.toml: [discord] dev_guild_id must be a whole number",
         "c.toml: [logging] level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
     )
 
@@ -75,3 +76,129 @@ def test_config_broken_toml_is_a_clear_error(tmp_path):
 def test_config_walkthrough_timeout_must_fit_the_interaction_token_lifetime():
     with pytest.raises(ConfigError, match="walkthrough_timeout_seconds"):
         parse_config({"answers": {"walkthrough_timeout_seconds": 3600}}, {}, source=None)
+
+
+def test_config_example_documents_every_key():
+    documented = tomllib.loads((REPO_ROOT / "config.example.toml").read_text())
+    assert {(s, k) for s, table in documented.items() for k in table} == {
+        (key.section, key.name) for key in keys()
+    }
+
+
+def test_config_example_holds_the_defaults():
+    assert load_config(REPO_ROOT / "config.example.toml", {}) == Config(
+        source=REPO_ROOT / "config.example.toml"
+    )
+
+
+def test_config_metrics_port_from_the_environment():
+    config = parse_config({}, {"GUIDEBOT_METRICS_PORT": "9108"}, source=None)
+    assert config.metrics_port == 9108
+
+
+def test_config_environment_wins_over_the_file():
+    raw = {"metrics": {"port": 9000, "host": "0.0.0.0"}}  # noqa: S104 - a config value
+    config = parse_config(raw, {"GUIDEBOT_METRICS_PORT": "9108"}, source=None)
+    assert (config.metrics_port, config.metrics_host) == (9108, "0.0.0.0")  # noqa: S104
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "field", "value"),
+    [
+        ("GUIDEBOT_GUIDE_WATCH", "true", "watch_guide", True),
+        ("GUIDEBOT_GUIDE_WATCH", "0", "watch_guide", False),
+        ("GUIDEBOT_ANSWERS_COOLDOWN_SECONDS", "2.5", "cooldown_seconds", 2.5),
+        ("GUIDEBOT_DISCORD_DEV_GUILD_ID", "123", "dev_guild_id", 123),
+        ("GUIDEBOT_DISCORD_DEV_GUILD_ID", "0", "dev_guild_id", None),
+        ("GUIDEBOT_LOGGING_LEVEL", "debug", "log_level", "DEBUG"),
+        ("GUIDEBOT_LOGGING_FORMAT", "json", "log_format", "json"),
+        ("GUIDEBOT_METRICS_HOST", "0.0.0.0", "metrics_host", "0.0.0.0"),  # noqa: S104
+    ],
+)
+def test_config_every_key_reads_its_environment_variable(variable, text, field, value):
+    assert getattr(parse_config({}, {variable: text}, source=None), field) == value
+
+
+def test_config_every_key_has_an_environment_variable_named_after_it():
+    names = {key.env for key in keys()}
+    assert {"GUIDEBOT_METRICS_PORT", "GUIDEBOT_DISCORD_TOKEN", "GUIDEBOT_GUIDE_PATH"} <= names
+    assert len(names) == len(keys())
+
+
+def test_config_a_port_that_is_not_a_number_names_the_variable():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({}, {"GUIDEBOT_METRICS_PORT": "http"}, source=Path("c.toml"))
+    assert caught.value.problems == (
+        "GUIDEBOT_METRICS_PORT: [metrics] port must be a whole number",
+    )
+
+
+def test_config_a_port_that_is_not_a_number_names_the_file():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"metrics": {"port": "9108x"}}, {}, source=Path("c.toml"))
+    assert caught.value.problems == ("c.toml: [metrics] port must be a whole number",)
+
+
+def test_config_a_port_out_of_range_is_refused():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({}, {"GUIDEBOT_METRICS_PORT": "70000"}, source=None)
+    assert caught.value.problems == (
+        "GUIDEBOT_METRICS_PORT: [metrics] port must be a port number from 0 to 65535 "
+        "(0 turns it off)",
+    )
+
+
+def test_config_a_wrong_file_value_is_not_reported_when_the_environment_replaces_it():
+    config = parse_config(
+        {"metrics": {"port": "x"}}, {"GUIDEBOT_METRICS_PORT": "9108"}, source=None
+    )
+    assert config.metrics_port == 9108
+
+
+def test_config_a_misspelt_variable_of_a_known_section_is_named():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({}, {"GUIDEBOT_METRICS_PROT": "9108"}, source=None)
+    assert caught.value.problems == (
+        "GUIDEBOT_METRICS_PROT: no such key in [metrics] (did you mean 'GUIDEBOT_METRICS_PORT'?)",
+    )
+
+
+def test_config_other_guidebot_variables_are_not_keys():
+    config = parse_config({}, {"GUIDEBOT_API_BASE": "http://127.0.0.1:1/api"}, source=None)
+    assert config.api_base == "http://127.0.0.1:1/api"
+
+
+def test_config_environment_guide_path_is_relative_to_the_working_directory(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[guide]\npath = "my/guide.yaml"\n')
+    config = load_config(path, {"GUIDEBOT_GUIDE_PATH": "other.yaml"})
+    assert config.guide_path == Path("other.yaml")
+
+
+def test_config_token_from_guidebot_variable_is_not_flagged_as_in_a_file():
+    config = parse_config({}, {"GUIDEBOT_DISCORD_TOKEN": "env"}, source=None)
+    assert (config.token, config.token_in_file) == ("env", False)
+
+
+def test_config_discord_token_wins_over_guidebot_discord_token():
+    env = {"GUIDEBOT_DISCORD_TOKEN": "second", "DISCORD_TOKEN": "first"}
+    assert parse_config({}, env, source=None).token == "first"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("sqlite:///var/insight.sqlite3", True),
+        ("postgresql://postgres@127.0.0.1:5432/test", True),
+        ("", True),
+        ("mysql://root@localhost/db", False),
+        ("var/insight.sqlite3", False),
+    ],
+)
+def test_url_scheme_check_accepts_only_the_given_schemes(url, ok):
+    check = url_scheme("sqlite", "postgresql", empty=True)
+    if ok:
+        assert check(url) == url
+    else:
+        with pytest.raises(ValueError, match=r"must be a URL starting with sqlite://\.\.\."):
+            check(url)
