@@ -41,6 +41,10 @@ class ResourceKind(StrEnum):
     COURSE = "course"
     BOOK = "book"
     ARTICLE = "article"
+    WEBSITE = "website"
+    """A project's home page."""
+    REPOSITORY = "repository"
+    """A project's source code repository."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

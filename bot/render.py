@@ -53,6 +53,8 @@ KIND_EMOJI = {
     "course": "🎓",
     "book": "📗",
     "article": "📰",
+    "website": "🌐",
+    "repository": "📂",
 }
 STEP_TITLES = {
     Step.INTRO: "What backend development is",

@@ -61,4 +61,13 @@ def test_cogs_name_options_autocomplete():
     assert options["resources"]["framework"]["autocomplete"]
     assert options["resources"]["framework"]["required"]
     kinds = [c["value"] for c in options["resources"]["kind"]["choices"]]
-    assert kinds == ["docs", "tutorial", "video", "course", "book", "article"]
+    assert kinds == [
+        "docs",
+        "tutorial",
+        "video",
+        "course",
+        "book",
+        "article",
+        "website",
+        "repository",
+    ]

@@ -125,6 +125,8 @@ def test_registered_commands_have_described_typed_options(
                 "course",
                 "book",
                 "article",
+                "website",
+                "repository",
             ]
             assert _option_shapes(registered["getting-started"]) == [("hide", 5, False, False)]
             guide = registered["guide"]

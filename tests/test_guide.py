@@ -230,7 +230,8 @@ CATALOGUE = [
         "unknown_kind.yaml",
         [
             "18:15: frameworks[0].resources[0].kind: unknown kind 'podcast'"
-            " (expected one of: docs, tutorial, video, course, book, article)"
+            " (expected one of: docs, tutorial, video, course, book, article, website,"
+            " repository)"
         ],
     ),
     (

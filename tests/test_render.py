@@ -2,7 +2,7 @@ import discord
 import pytest
 
 from bot import render
-from bot.guide import Resource, load_guide
+from bot.guide import Resource, ResourceKind, load_guide
 from bot.matching import Suggestion
 from bot.walkthrough import STEPS, Walkthrough
 from tests.conftest import SHIPPED_GUIDE, make_framework, make_guide
@@ -112,3 +112,8 @@ def test_render_framework_list_groups_by_language_and_pages():
         embed, count = render.framework_list_embed(guide, number)
         assert count == len(pages)
         assert_within_limits(embed)
+
+
+def test_every_resource_kind_has_its_own_icon():
+    assert set(render.KIND_EMOJI) == {kind.value for kind in ResourceKind}
+    assert len(set(render.KIND_EMOJI.values())) == len(ResourceKind)
