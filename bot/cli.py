@@ -118,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a guide file and report every problem")
     check.add_argument("path", nargs="?", type=Path, help="guide file (default: the configured)")
     check.add_argument("--guide", type=Path, help="guide file, as ask and complete take it")
+    check.add_argument(
+        "--strict", action="store_true", help="treat warnings (harmless untidiness) as errors"
+    )
     check.set_defaults(handler=_check)
 
     for name, what in (("ask", "answer"), ("complete", "autocomplete choices")):
@@ -158,15 +161,24 @@ def _check(args: argparse.Namespace) -> int:
         guide = load_guide(path)
     except GuideError as error:
         print(error)
-        count = len(error.problems)
-        print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+        print(f"{path}: {_count(len(error.problems), 'problem')}", file=sys.stderr)
+        return EXIT_FAILURE
+    for warning in guide.warnings:
+        print(warning)
+    if args.strict and guide.warnings:
+        print(f"{path}: {_count(len(guide.warnings), 'warning')} (--strict)", file=sys.stderr)
         return EXIT_FAILURE
     resources = sum(len(fw.resources) for fw in guide.frameworks)
+    warned = f", {_count(len(guide.warnings), 'warning')}" if guide.warnings else ""
     print(
         f"{path}: ok: {len(guide.frameworks)} frameworks in {len(guide.languages())} languages, "
-        f"{resources} resources"
+        f"{resources} resources{warned}"
     )
     return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -91,6 +91,8 @@ class Guide:
     prerequisites: Prerequisites
     frameworks: tuple[Framework, ...]
     conclusion: str
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    """What the file does harmlessly but untidily, like an alias equal to its framework's name."""
     _by_key: dict[str, Framework] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -289,7 +291,7 @@ def parse_guide(text: str, *, source: str = "<guide>") -> Guide:
             _check_names(root, report)
             _check_urls(root, report)
         if data is not None and not report:
-            return _build(data)
+            return _build(data, report.warnings())
     raise GuideError(report.problems())
 
 
@@ -334,7 +336,11 @@ def _bad_char_message(char: str) -> str:
 
 
 def _check_names(root: MapNode, report: Report) -> None:
-    """Report names and aliases that collide, across the whole guide, by `name_key`."""
+    """Report names and aliases that collide, across the whole guide, by `name_key`.
+
+    A collision between two frameworks is a problem: a learner typing it would get either. One
+    within a framework (`aliases: [node, nodejs]` on Node.js) is only a warning: it is harmless.
+    """
     owners: dict[str, tuple[int, str]] = {}  # name key -> (index of its framework, path of use)
     names: dict[int, str] = {}  # index of a framework -> its name, for messages
     for index, framework in _frameworks(root):
@@ -361,12 +367,12 @@ def _check_names(root: MapNode, report: Report) -> None:
                 owner = f"frameworks[{owner_index}]"
                 if owner_index in names:
                     owner += f" ({names[owner_index]})"
-                message = f"is already used by {owner}"
+                report.at(node, path, f"{quote(text)} is already used by {owner}")
             elif owner_path == name_path:
-                message = "is the framework's own name"
+                report.warn(node, path, f"{quote(text)} is the framework's own name")
             else:
-                message = f"duplicates {owner_path.removeprefix(base + '.')}"
-            report.at(node, path, f"{quote(text)} {message}")
+                same = owner_path.removeprefix(base + ".")
+                report.warn(node, path, f"{quote(text)} duplicates {same}")
 
 
 def _frameworks(root: MapNode) -> Iterator[tuple[int, MapNode]]:
@@ -403,7 +409,7 @@ def _comparable_url(url: str) -> str:
     )
 
 
-def _build(data: dict[str, Any]) -> Guide:
+def _build(data: dict[str, Any], warnings: tuple[Problem, ...]) -> Guide:
     prerequisites = data["prerequisites"]
     return Guide(
         title=data["title"],
@@ -415,6 +421,7 @@ def _build(data: dict[str, Any]) -> Guide:
         ),
         frameworks=tuple(_build_framework(framework) for framework in data["frameworks"]),
         conclusion=data["conclusion"],
+        warnings=warnings,
     )
 
 

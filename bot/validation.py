@@ -61,21 +61,26 @@ class Problem:
     field: str
     """Path of the value, like `frameworks[3].resources[1].url`; empty for the whole file."""
     message: str
+    warning: bool = False
+    """Whether the file still works despite it (`guidebot check --strict` refuses it anyway)."""
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}:{self.column}"
+        if self.warning:
+            where += ": warning"
         if self.field:
             return f"{where}: {self.field}: {self.message}"
         return f"{where}: {self.message}"
 
 
 class Report:
-    """The problems found in one file, in the order they were found."""
+    """The problems found in one file, in the order they were found, and its warnings apart."""
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._problems: list[Problem] = []
         self._dropped = 0
+        self._warnings: list[Problem] = []
 
     def __bool__(self) -> bool:
         return bool(self._problems)
@@ -90,6 +95,16 @@ class Report:
     def at(self, node: Node, field: str, message: str) -> None:
         """Record a problem at the position of `node`."""
         self.add(node.line, node.column, field, message)
+
+    def warn(self, node: Node, field: str, message: str) -> None:
+        """Record a warning at the position of `node`: harmless, but worth tidying."""
+        if len(self._warnings) < PROBLEMS_MAX:
+            problem = Problem(self.source, node.line, node.column, field, message, warning=True)
+            self._warnings.append(problem)
+
+    def warnings(self) -> tuple[Problem, ...]:
+        """Return the warnings sorted by position (at most `PROBLEMS_MAX`)."""
+        return tuple(sorted(self._warnings, key=lambda problem: (problem.line, problem.column)))
 
     def problems(self) -> tuple[Problem, ...]:
         """Return the problems sorted by position, then a count of any left out."""

@@ -81,6 +81,56 @@ def test_cli_check_reports_problems_with_line_and_exits_1(capsys, tmp_path):
     assert "1 problem" in err
 
 
+NODE_WITH_REDUNDANT_ALIASES = "  - name: Node.js\n    aliases: [node, nodejs]\n"
+
+
+def _guide_with_redundant_aliases(tmp_path):
+    text = SHIPPED_GUIDE.read_text()
+    assert "  - name: Node.js\n" in text
+    path = tmp_path / "guide.yaml"
+    path.write_text(text.replace("  - name: Node.js\n", NODE_WITH_REDUNDANT_ALIASES, 1))
+    line = path.read_text().splitlines().index("    aliases: [node, nodejs]") + 1
+    return path, line
+
+
+def test_cli_check_warns_about_an_alias_repeating_its_own_name_and_passes(capsys, tmp_path):
+    path, line = _guide_with_redundant_aliases(tmp_path)
+
+    code, out, err = run(capsys, "check", str(path))
+
+    assert code == 0
+    *warnings, summary = out.splitlines()
+    assert warnings == [
+        f"{path}:{line}:15: warning: frameworks[0].aliases[0]: 'node' is the framework's own name",
+        f"{path}:{line}:21: warning: frameworks[0].aliases[1]: 'nodejs' is the framework's own"
+        " name",
+    ]
+    assert summary.startswith(f"{path}: ok: 14 frameworks in ")
+    assert summary.endswith(" resources, 2 warnings")
+    assert err == ""
+
+
+def test_cli_check_strict_turns_warnings_into_errors(capsys, tmp_path):
+    path, line = _guide_with_redundant_aliases(tmp_path)
+
+    code, out, err = run(capsys, "check", "--strict", str(path))
+
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"{path}:{line}:15: warning: ")
+    assert err == f"{path}: 2 warnings (--strict)\n"
+    code, _, _ = run(capsys, "check", "--strict", str(SHIPPED_GUIDE))
+    assert code == 0
+
+
+def test_the_bot_answers_from_a_guide_with_warnings(capsys, tmp_path):
+    path, _ = _guide_with_redundant_aliases(tmp_path)
+
+    code, out, _ = run(capsys, "ask", "--guide", str(path), "/framework nodejs")
+
+    assert code == 0
+    assert "== Node.js ==" in out
+
+
 def test_cli_ask_with_a_broken_guide_says_why(capsys, tmp_path):
     broken = tmp_path / "guide.yaml"
     broken.write_text("title: [")
