@@ -32,6 +32,7 @@ from bot.console import (
     render_reply,
 )
 from bot.guide import GuideError, load_guide
+from bot.logs import setup_logging
 from bot.replies import Reply
 from bot.store import GuideStore, Snapshot
 from bot.views import callback_body
@@ -257,7 +258,7 @@ async def command_specs(store: GuideStore) -> dict[str, list[OptionSpec]]:
 def _online(args: argparse.Namespace) -> tuple[Config, GuideStore] | None:
     """Read the config and the guide for a command that talks to Discord; None: no token."""
     config = _config(args)
-    _setup_logging(config)
+    setup_logging(config)
     if not config.token:
         _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml (see README)")
         return None
@@ -364,27 +365,6 @@ def _warn_if_token_file_is_shared(config: Config) -> None:
                 config.source,
                 config.source,
             )
-
-
-class _RedactToken(logging.Filter):
-    """Replace the token in any log record, in case a library ever prints it."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "[token]")
-            record.args = None
-        return True
-
-
-def _setup_logging(config: Config) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
-    handler.addFilter(_RedactToken(config.token))
-    logging.basicConfig(level=config.log_level, handlers=[handler], force=True)
 
 
 def _fail(message: str) -> None:

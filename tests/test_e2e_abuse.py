@@ -317,6 +317,30 @@ def test_token_is_never_logged_at_debug_through_a_busy_session(
         assert secret not in log
 
 
+def test_token_echoed_back_by_discord_is_redacted_from_every_log_line(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    # Discord (here the emulator) sends the token back: once in an error that the bot logs with
+    # its traceback, once in a gateway event that discord.py logs at DEBUG as a %-argument.
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        echo = f"Invalid Form Body: Authorization Bot {emu.token}"
+        emu.fault("POST /interactions/*/callback", status=400, body={"message": echo, "code": 0})
+        failed = await emu.slash("framework", {"name": "django"})
+        await emu.dispatch("GUIDEBOT_ECHO", {"authorization": f"Bot {emu.token}"})
+        await emu.wait_until(lambda: "command failed" in bot.log(), what="the failure logged")
+        assert failed.callbacks[0].status == 400
+        assert (await emu.slash("framework", {"name": "flask"})).accepted
+
+    bot = run_bot(emulator, tmp_path, scenario, config_text=config_with(emulator, level="DEBUG"))
+
+    log = bot.log()
+    assert "Traceback (most recent call last)" in log
+    assert "400 Bad Request (error code: 0): Invalid Form Body: Authorization Bot [token]" in log
+    assert "'authorization': 'Bot [token]'" in log
+    for secret in secret_parts(emulator.token):
+        assert secret not in log
+
+
 def test_token_rejected_at_login_is_not_logged_at_debug(
     emulator: DiscordEmulator, tmp_path: Path
 ) -> None:

@@ -1,0 +1,144 @@
+"""Logging set-up, and the guarantee that the bot token never reaches a log handler.
+
+The token is redacted where log records are made, not where they are written. A handler's
+filter (the obvious place) protects only the handlers it was added to, and only the rendered
+message: a handler added later, or a formatter that renders the traceback itself, would still
+see the token. So `redact_token` installs a log-record factory (`logging.setLogRecordFactory`),
+which every logger in the process calls to create each record, before any filter or handler
+sees it. The factory rewrites the record in place:
+
+- the message, with its `%`-style arguments merged in, when either holds the token;
+- the stack trace (`stack_info`);
+- the exception (`exc_info`): when its traceback would show the token, the exception is
+  replaced by a stand-in chain with the same type names, messages (redacted), notes, causes and
+  traceback frames, so whatever renders it (`Formatter.formatException`, the `traceback` module,
+  `str(exc)`) prints what the original would have, with the token replaced.
+
+Attributes passed with `extra=` are set after the factory runs and are not redacted: they are
+our own code's choice, and our code never puts the token there.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import Config
+
+REDACTED = "[token]"
+"""What a log line shows in the place of the token."""
+MIN_SECRET_LENGTH = 20
+"""A token's last part (its HMAC) is secret on its own; shorter ones are not worth hunting."""
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+ExcInfo = tuple[type[BaseException], BaseException, Any]
+
+
+def setup_logging(config: Config) -> None:
+    """Log to stderr at the configured level, with the bot token redacted from every record."""
+    redact_token(config.token)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    logging.basicConfig(level=config.log_level, handlers=[handler], force=True)
+
+
+def redact_token(token: str) -> None:
+    """Make every log record created from now on, by any logger, free of `token`.
+
+    Args:
+        token: The secret to redact; an empty one changes nothing.
+    """
+    secrets = _secrets(token)
+    if not secrets:
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        _redact_record(record, secrets)
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+
+
+def _secrets(token: str) -> tuple[str, ...]:
+    """Return the strings to redact: the token, then its secret last part if long enough."""
+    token = token.strip()
+    if not token:
+        return ()
+    secret = token.rsplit(".", 1)[-1]
+    return (token, secret) if secret != token and len(secret) >= MIN_SECRET_LENGTH else (token,)
+
+
+def _redact_record(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
+    redact = _redactor(secrets)
+    try:
+        message = record.getMessage()
+        arguments = repr(record.args)
+    except Exception as error:  # a log call must never raise into the code that logs
+        # logging would report the bad record later with its raw arguments: drop them now.
+        record.msg, record.args = redact(f"unformattable log message {record.msg!r}: {error}"), ()
+    else:
+        if redact(message) != message or redact(arguments) != arguments:
+            record.msg, record.args = redact(message), ()
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        text = "".join(traceback.format_exception(error))
+        if redact(text) != text:
+            stand_in = _stand_in(error, redact, {})
+            record.exc_info = (type(stand_in), stand_in, stand_in.__traceback__)
+
+
+def _redactor(secrets: tuple[str, ...]) -> Callable[[str], str]:
+    def redact(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    return redact
+
+
+def _stand_in(
+    error: BaseException, redact: Callable[[str], str], done: dict[int, BaseException]
+) -> BaseException:
+    """Return an exception that renders as `error` does, with the token redacted.
+
+    The stand-in's class carries the original's name and module (so a traceback names the
+    original type), and it keeps the original's traceback frames, causes and notes.
+    """
+    if id(error) in done:  # an exception chain may loop back on itself
+        return done[id(error)]
+    kind = type(error)
+    base: type[BaseException] = (
+        BaseExceptionGroup if isinstance(error, BaseExceptionGroup) else Exception
+    )
+    names = {"__module__": kind.__module__, "__qualname__": kind.__qualname__}
+    stand_in_type = type(kind.__name__, (base,), names)
+    if isinstance(error, BaseExceptionGroup):
+        inner = [_stand_in(sub, redact, done) for sub in error.exceptions]
+        stand_in = stand_in_type(redact(error.message), inner)
+    else:
+        stand_in = stand_in_type(redact(_text(error)))
+    done[id(error)] = stand_in
+    stand_in.__traceback__ = error.__traceback__
+    if error.__cause__ is not None:
+        stand_in.__cause__ = _stand_in(error.__cause__, redact, done)
+    if error.__context__ is not None:
+        stand_in.__context__ = _stand_in(error.__context__, redact, done)
+    stand_in.__suppress_context__ = error.__suppress_context__
+    notes = getattr(error, "__notes__", None)
+    if notes:
+        stand_in.__notes__ = [redact(_text(note)) for note in notes]
+    return stand_in
+
+
+def _text(value: object) -> str:
+    """Return `str(value)`, or what the traceback module prints when that fails."""
+    try:
+        return str(value)
+    except Exception:  # a broken __str__ must not break the log call
+        return "<exception str() failed>"
