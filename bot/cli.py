@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import importlib.metadata
 import json
 import logging
 import os
@@ -101,6 +102,9 @@ def _parser() -> argparse.ArgumentParser:
         "run the bot when a token is configured, otherwise answer commands offline.",
     )
     parser.add_argument("--config", type=Path, help="config file (default: ./config.toml if any)")
+    parser.add_argument(
+        "--version", action="version", version=f"guidebot {importlib.metadata.version('guidebot')}"
+    )
     sub = parser.add_subparsers(metavar="command")
 
     run = sub.add_parser("run", help="connect to Discord and answer commands")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.resources
 import os
 import re
 import stat
@@ -156,7 +157,9 @@ RESOURCE_TITLE_MAX_CHARS = 200
 URL_MAX_CHARS = 512
 """Resource URL: a link button's URL."""
 
-DEFAULT_GUIDE_PATH = Path(__file__).resolve().parent.parent / "data" / "guide.yaml"
+DEFAULT_GUIDE_PATH = Path(str(importlib.resources.files("bot.data") / "guide.yaml"))
+"""The guide shipped inside the package: `data/guide.yaml` in the repository, which
+pyproject.toml builds in as `bot.data`, so a wheel or pipx install finds it wherever it runs."""
 
 # A NUL or another control character YAML refuses; the same set as PyYAML's reader.
 _NOT_YAML_TEXT = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

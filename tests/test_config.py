@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config, ConfigError, keys, load_config, parse_config, url_scheme
+from bot.guide import DEFAULT_GUIDE_PATH
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -12,7 +13,7 @@ def test_config_example_parses():
     config = load_config(REPO_ROOT / "config.example.toml", {})
     assert config.token == ""
     assert config.dev_guild_id is None
-    assert config.guide_path == REPO_ROOT / "data" / "guide.yaml"
+    assert config.guide_path == DEFAULT_GUIDE_PATH
 
 
 def test_config_env_token_overrides_the_file():

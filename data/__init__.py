@@ -1,0 +1,1 @@
+"""The bundled guide, shipped inside the package as `bot.data` (see pyproject.toml)."""
