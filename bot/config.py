@@ -268,7 +268,9 @@ def parse_config(
         raise ConfigError(problems)
 
     from_env_fields = {key.field for key in from_env}
-    if "guide_path" in values:
+    if values.get("guide_path") == "":
+        values["guide_path"] = DEFAULT_GUIDE_PATH  # an empty path is the bundled guide
+    elif "guide_path" in values:
         guide_path = Path(values["guide_path"]).expanduser()
         if not guide_path.is_absolute() and source and "guide_path" not in from_env_fields:
             guide_path = source.parent / guide_path  # the file's paths are relative to it

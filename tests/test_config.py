@@ -62,6 +62,12 @@ def test_config_guide_path_is_relative_to_the_config_file(tmp_path):
     assert load_config(path, {}).guide_path == tmp_path / "my" / "guide.yaml"
 
 
+def test_config_empty_guide_path_is_the_bundled_guide(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[guide]\npath = ""\n')
+    assert load_config(path, {}).guide_path == DEFAULT_GUIDE_PATH
+
+
 def test_config_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(tmp_path / "nope.toml", {})
