@@ -24,6 +24,10 @@ def test_cooldown_is_per_channel_and_per_topic():
     assert cooldown.claim(1, "fw:django") is None
     assert cooldown.claim(2, "fw:django") is None
     assert cooldown.claim(1, "fw:flask") is None
+    # Each of those claimed its own channel and topic: asking again there is pointed.
+    assert cooldown.claim(1, "fw:django") is not None
+    assert cooldown.claim(2, "fw:django") is not None
+    assert cooldown.claim(1, "fw:flask") is not None
 
 
 def test_cooldown_expires_and_forgets_old_entries():

@@ -1,4 +1,5 @@
 import gc
+import re
 import time
 import tracemalloc
 from dataclasses import replace
@@ -117,7 +118,9 @@ def test_the_shipped_guide_loads():
     assert SHIPPED_GUIDE == DEFAULT_GUIDE_PATH
     guide = load_guide(DEFAULT_GUIDE_PATH)
 
-    assert guide.frameworks
+    assert guide.warnings == ()  # `guidebot check --strict` passes on it too
+    # The README's examples answer from it.
+    assert {"Django", "Flask", "Ruby on Rails", "Node.js"} <= {fw.name for fw in guide.frameworks}
 
 
 def test_default_guide_path_is_absolute_and_independent_of_the_working_directory():
@@ -562,24 +565,46 @@ def test_a_directory_or_missing_file_is_a_guide_error(tmp_path):
     ]
 
 
-def outcome(text: str) -> Guide | tuple[Problem, ...]:
-    """Return the guide `text` makes, or its problems; any other exception fails the test."""
+LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+"""What YAML counts as a line break."""
+
+
+def assert_guide_or_problems(text: str) -> None:
+    """`text` gives a guide with names, or problems that each point into the text, in order.
+
+    That is what `guidebot check` shows a moderator; any other exception fails the test.
+    """
     try:
-        return parse_guide(text)
+        guide = parse_guide(text, source="g.yaml")
     except GuideError as error:
-        return error.problems
+        problems = error.problems
+    else:
+        assert guide.title.strip()
+        assert guide.frameworks
+        assert all(fw.name.strip() and fw.key.strip() for fw in guide.frameworks)
+        return
+    assert problems, "a guide error names at least one problem"
+    places = [(problem.line, problem.column) for problem in problems]
+    assert places == sorted(places)
+    # The end of a text without a final line break is reported at the start of the next line.
+    end = (len(LINE_BREAK.findall(text)) + 2, 1)
+    for problem in problems:
+        assert problem.column >= 1, problem
+        assert (problem.line, problem.column) <= end, (problem, end)
+        assert problem.message.strip(), problem
+        assert str(problem).startswith(f"g.yaml:{problem.line}:{problem.column}: ")
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from("ab:-[]{}&*!,'\"#|>? \n\t\x00é"), max_size=80))
 def test_any_text_gives_a_guide_or_a_guide_error(text):
-    assert outcome(text)
+    assert_guide_or_problems(text)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, len(VALID_TEXT) - 1), st.integers(1, 20), st.text(max_size=5))
 def test_any_edit_of_a_valid_guide_gives_a_guide_or_a_guide_error(start, length, insert):
-    assert outcome(VALID_TEXT[:start] + insert + VALID_TEXT[start + length :])
+    assert_guide_or_problems(VALID_TEXT[:start] + insert + VALID_TEXT[start + length :])
 
 
 def big_guide(frameworks: int) -> str:

@@ -1,5 +1,3 @@
-import dataclasses
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -509,11 +507,20 @@ def test_suggest_offers_nothing_for_queries_naming_nothing(matcher, query):
     assert matcher.suggest(query) == []
 
 
-def test_results_are_frozen(matcher):
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        matcher.lookup("django").framework = None  # type: ignore[misc]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        matcher.suggest("django")[0].score = 0.0  # type: ignore[misc]
+@settings(max_examples=100, deadline=None)
+@given(earlier=st.lists(st.sampled_from(["dj", "djagno", "s", "rails", "", "net"]), max_size=4))
+def test_an_answer_does_not_depend_on_what_was_asked_before(earlier):
+    # One matcher serves every learner: what one asked, or did with the answer, must not leak.
+    fresh = Matcher(GUIDE)
+    expected = [(fresh.lookup(q), fresh.suggest(q)) for q in ["djagno", "s", "net"]]
+    used = Matcher(GUIDE)
+    for query in earlier:
+        used.lookup(query)
+        suggestions = used.suggest(query)
+        suggestions.clear()
+        suggestions.append(Suggestion(key="x", label="x", score=1.0))
+
+    assert [(used.lookup(q), used.suggest(q)) for q in ["djagno", "s", "net"]] == expected
 
 
 # --- properties -------------------------------------------------------------------------------
