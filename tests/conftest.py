@@ -8,7 +8,7 @@ import pytest
 
 from bot.guide import Framework, Guide, Prerequisites, Resource, ResourceKind, name_key
 
-pytest_plugins = ("tests.emulator.plugin",)
+pytest_plugins = ("tests.emulator.plugin", "tests.postgres")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
