@@ -71,6 +71,7 @@ class DiscordEmulator:
         reject_invalid: answer bodies that break the spec or a limit with 400 (code 50035), as
             Discord would; they are listed in `violations()` either way.
         spec_path: another openapi.json (default: the copy in `tests/emulator/discord-api-spec/`).
+        shards: the shard count `GET /gateway/bot` recommends.
     """
 
     def __init__(
@@ -82,6 +83,7 @@ class DiscordEmulator:
         heartbeat_interval_ms: int = DEFAULT_HEARTBEAT_INTERVAL_MS,
         reject_invalid: bool = True,
         spec_path: Path | None = None,
+        shards: int = 1,
     ) -> None:
         self.snowflake = payloads.SnowflakeFactory()
         self.application_id = self.snowflake()
@@ -99,6 +101,7 @@ class DiscordEmulator:
         self.reject_invalid = reject_invalid
         self.validator = SpecValidator(spec_path)
         self.gateway = Gateway(self, heartbeat_interval_ms)
+        self.gateway.recommended_shards = shards
         self.rest = RestApi(self)
 
         self.requests: list[RecordedRequest] = []
@@ -198,14 +201,36 @@ class DiscordEmulator:
                 f"timed out after {timeout:g}s waiting for {what}\n{self.describe_recent()}"
             ) from None
 
-    async def wait_ready(self, timeout: float = 10.0, *, synced: bool = False) -> None:
-        """Wait until the bot has identified and been sent READY (and synced commands, if asked)."""
+    async def wait_ready(
+        self,
+        timeout: float = 10.0,
+        *,
+        synced: bool = False,
+        shards: Sequence[int] = (),
+        since: tuple[int, int] = (0, 0),
+    ) -> None:
+        """Wait until the bot has identified and been sent READY (and synced commands, if asked).
+
+        Args:
+            timeout: seconds to wait.
+            synced: also wait for a command sync.
+            shards: wait for a READY on each of these shards (default: any one READY).
+            since: `ready_mark()` taken before the bot started: count only what came after.
+        """
+        readies, syncs = since
 
         def ready() -> bool:
-            return self.gateway.ready_sent > 0 and (not synced or bool(self.command_syncs))
+            sent = self.gateway.ready_shards[readies:]
+            shards_ready = set(shards) <= set(sent) if shards else bool(sent)
+            return shards_ready and (not synced or len(self.command_syncs) > syncs)
 
-        what = "READY" + (" and a command sync" if synced else "")
+        what = "READY" + (f" on shards {sorted(shards)}" if shards else "")
+        what += " and a command sync" if synced else ""
         await self.wait_until(ready, timeout=timeout, what=what)
+
+    def ready_mark(self) -> tuple[int, int]:
+        """Return how many READYs and command syncs there were, for `wait_ready(since=...)`."""
+        return len(self.gateway.ready_shards), len(self.command_syncs)
 
     async def wait_for_request(
         self, pattern: Pattern, *, timeout: float = 5.0, since: int | None = None
@@ -333,6 +358,13 @@ class DiscordEmulator:
 
     # --- Users, commands, messages ----------------------------------------------------------
 
+    def make_guild(self, *, shard: int = 0, shard_count: int = 1) -> str:
+        """Return a new server ID whose events go to `shard` of `shard_count` (Discord's rule)."""
+        snowflake = int(self.snowflake())
+        ms = snowflake >> 22
+        ms += (shard - ms) % shard_count
+        return str((ms << 22) | (snowflake & ((1 << 22) - 1)))
+
     def make_user(self, username: str) -> dict[str, Any]:
         """Return a new (non-bot) user, for `user=` and user options."""
         return payloads.user(self.snowflake(), username)
@@ -392,10 +424,11 @@ class DiscordEmulator:
                 while disconnected the event then waits in the session for a RESUME to replay.
         """
         if wait_connected is not None:
+            guild_id = payload.get("guild_id")
             await self.wait_until(
-                lambda: self.gateway.connected,
+                lambda: self.gateway.serving(guild_id),
                 timeout=wait_connected,
-                what="the bot to be connected to the gateway",
+                what=f"the bot to be connected to the gateway for server {guild_id}",
             )
         state = InteractionState(payload=payload, sent_at=time.monotonic())
         self.interactions[state.id] = state

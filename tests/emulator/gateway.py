@@ -1,4 +1,7 @@
-"""The gateway half of the emulator: HELLO, IDENTIFY/READY, heartbeats, RESUME, and faults.
+"""The gateway half of the emulator: HELLO, IDENTIFY/READY, heartbeats, RESUME, shards, faults.
+
+Sharding follows Discord: IDENTIFY may carry `shard: [id, count]`; a server's events go to the
+session of shard `(guild_id >> 22) % count`, and DMs to shard 0.
 
 Frames go out as plain JSON text. discord.py asks for `compress=zlib-stream` but only inflates
 binary frames; text frames are parsed as they are (`DiscordWebSocket.received_message`).
@@ -41,6 +44,12 @@ REQUEST_SOUNDBOARD_SOUNDS = 31
 DEFAULT_HEARTBEAT_INTERVAL_MS = 41_250
 NOT_RESUMABLE_CLOSE_CODES = frozenset({4007, 4009, 4004, 4010, 4011, 4012, 4013, 4014})
 """Close codes after which Discord no longer accepts a RESUME of the session."""
+INVALID_SHARD = 4010
+
+
+def shard_for_guild(guild_id: str | int | None, shard_count: int) -> int:
+    """Return the shard that gets a server's events (Discord's rule); DMs go to shard 0."""
+    return 0 if guild_id is None else (int(guild_id) >> 22) % shard_count
 
 
 @dataclass(slots=True, eq=False)
@@ -49,6 +58,8 @@ class GatewaySession:
 
     id: str
     intents: int | None
+    shard: tuple[int, int] = (0, 1)
+    """`(shard_id, shard_count)` from IDENTIFY; `(0, 1)` when the bot did not shard."""
     seq: int = 0
     resumable: bool = True
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -92,6 +103,10 @@ class Gateway:
         self.sessions: dict[str, GatewaySession] = {}
         self.session: GatewaySession | None = None
         """The latest session started by IDENTIFY."""
+        self.shard_sessions: dict[int, GatewaySession] = {}
+        """The latest session started by IDENTIFY for each shard ID."""
+        self.recommended_shards = 1
+        """The shard count `GET /gateway/bot` recommends."""
         self.frames: list[GatewayFrame] = []
         self.identifies: list[dict[str, Any]] = []
         """IDENTIFY payloads, with the token replaced by `token_ok`."""
@@ -99,6 +114,8 @@ class Gateway:
         """RESUME payloads, with the token replaced by `token_ok`."""
         self.heartbeats = 0
         self.ready_sent = 0
+        self.ready_shards: list[int] = []
+        """The shard ID of each READY sent, in order."""
         self.resumed_sent = 0
         self.invalid_sessions_sent = 0
 
@@ -116,6 +133,25 @@ class Gateway:
     def connected(self) -> bool:
         """Whether a valid session is attached to a live connection (after READY or RESUMED)."""
         return self.connection is not None and self.session is not None and self.session.resumable
+
+    @property
+    def shard_count(self) -> int:
+        """The shard count the bot identified with last (1 before any IDENTIFY)."""
+        return self.session.shard[1] if self.session is not None else 1
+
+    def session_for(self, guild_id: str | int | None) -> GatewaySession | None:
+        """Return the session that gets the events of server `guild_id` (None: a DM)."""
+        return self.shard_sessions.get(shard_for_guild(guild_id, self.shard_count))
+
+    def serving(self, guild_id: str | int | None) -> bool:
+        """Whether the session for `guild_id`'s shard is valid and on a live connection."""
+        session = self.session_for(guild_id)
+        return (
+            session is not None
+            and session.resumable
+            and session.connection is not None
+            and session.connection.live
+        )
 
     @property
     def identify_count(self) -> int:
@@ -218,13 +254,20 @@ class Gateway:
             self._emulator.violate("protocol", "gateway: IDENTIFY without intents")
             await self._close(connection, 4013, "Invalid intent(s).")
             return
-        session = GatewaySession(id=secrets.token_hex(16), intents=data["intents"])
+        shard = _shard(data.get("shard", [0, 1]))
+        if shard is None:
+            self._emulator.violate("protocol", f"gateway: IDENTIFY shard {data['shard']!r}")
+            await self._close(connection, INVALID_SHARD, "Invalid shard.")
+            return
+        session = GatewaySession(id=secrets.token_hex(16), intents=data["intents"], shard=shard)
         self.sessions[session.id] = session
         self.session = session
+        self.shard_sessions[shard[0]] = session
         session.connection = connection
         connection.session = session
         await self._dispatch(session, "READY", self._ready(session))
         self.ready_sent += 1
+        self.ready_shards.append(shard[0])
 
     def _ready(self, session: GatewaySession) -> dict[str, Any]:
         emulator = self._emulator
@@ -241,7 +284,7 @@ class Gateway:
             "session_type": "normal",
             "session_id": session.id,
             "resume_gateway_url": emulator.gateway_url,
-            "shard": [0, 1],
+            "shard": list(session.shard),
             "application": {"id": emulator.application_id, "flags": emulator.application_flags},
             "auth": {},
             "_trace": ["emulator"],
@@ -281,17 +324,21 @@ class Gateway:
     # --- Sending ----------------------------------------------------------------------------
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a DISPATCH to the current session, or keep it for replay when disconnected.
+        """Send a DISPATCH to the session of the shard that serves `data`'s server.
+
+        A session that is disconnected keeps the event for replay on RESUME.
 
         Returns:
             The event's sequence number.
 
         Raises:
-            RuntimeError: no session was ever started (the bot has not identified).
+            RuntimeError: no session serves that shard (the bot has not identified for it).
         """
-        if self.session is None:
-            raise RuntimeError("no gateway session yet: wait for the bot to identify")
-        return await self._dispatch(self.session, event, data)
+        session = self.session_for(data.get("guild_id"))
+        if session is None:
+            shard = shard_for_guild(data.get("guild_id"), self.shard_count)
+            raise RuntimeError(f"no gateway session for shard {shard}: wait for it to identify")
+        return await self._dispatch(session, event, data)
 
     async def _dispatch(self, session: GatewaySession, event: str, data: dict[str, Any]) -> int:
         session.seq += 1
@@ -374,3 +421,13 @@ class Gateway:
     def frames_where(self, predicate: Callable[[GatewayFrame], bool]) -> list[GatewayFrame]:
         """Return the recorded frames matching `predicate`."""
         return [frame for frame in self.frames if predicate(frame)]
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """Return IDENTIFY's `shard` as `(id, count)`, or None when Discord would refuse it."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    shard_id, count = value
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+        return None
+    return (shard_id, count) if 0 <= shard_id < count else None

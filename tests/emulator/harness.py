@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +70,7 @@ async def running_bot(
     command: Sequence[str] = BOT_COMMAND,
     workdir: Path | None = None,
     synced: bool = True,
+    shards: Sequence[int] = (),
     ready_timeout: float = 30.0,
     stop_timeout: float = 10.0,
 ) -> AsyncIterator[BotProcess]:
@@ -88,6 +89,7 @@ async def running_bot(
         command: the command line; `{config}` is replaced by the config file's path.
         workdir: where to write config.toml and bot.log (default: a temporary directory).
         synced: also wait for the bot to sync its commands.
+        shards: wait for a READY on each of these shards (default: one READY).
         ready_timeout: seconds to wait for READY (and the sync).
         stop_timeout: seconds between SIGTERM and SIGKILL.
 
@@ -106,6 +108,7 @@ async def running_bot(
         env.update(DISCORD_TOKEN=emu.token, GUIDEBOT_API_BASE=emu.api_base, PYTHONUNBUFFERED="1")
         env.update(extra_env or {})
         argv = [part.replace("{config}", str(config_path)) for part in command]
+        mark = emu.ready_mark()
         with log_path.open("wb") as log_file:
             process = await asyncio.create_subprocess_exec(
                 *argv,
@@ -117,7 +120,8 @@ async def running_bot(
             )
         bot = BotProcess(process=process, config_path=config_path, log_path=log_path)
         try:
-            await _wait_ready(emu, bot, synced=synced, timeout=ready_timeout)
+            ready = emu.wait_ready(ready_timeout, synced=synced, shards=shards, since=mark)
+            await _wait_ready(bot, ready)
             yield bot
         finally:
             await stop_bot(bot, timeout=stop_timeout)
@@ -125,10 +129,8 @@ async def running_bot(
                 emu.violate("policy", f"the bot's log contains its token ({log_path})")
 
 
-async def _wait_ready(
-    emu: DiscordEmulator, bot: BotProcess, *, synced: bool, timeout: float
-) -> None:
-    ready = asyncio.ensure_future(emu.wait_ready(timeout, synced=synced))
+async def _wait_ready(bot: BotProcess, wait: Awaitable[None]) -> None:
+    ready = asyncio.ensure_future(wait)
     exited = asyncio.ensure_future(bot.process.wait())
     try:
         await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)

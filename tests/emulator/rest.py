@@ -278,7 +278,8 @@ class RestApi:
             "reset_after": 86_400_000,
             "max_concurrency": 1,
         }
-        return 200, {"url": self.emu.gateway_url, "shards": 1, "session_start_limit": limit}
+        gateway = {"url": self.emu.gateway_url, "shards": self.emu.gateway.recommended_shards}
+        return 200, {**gateway, "session_start_limit": limit}
 
     async def _get_application(self, record: RecordedRequest, params: dict[str, str]) -> Reply:
         return 200, payloads.application(
