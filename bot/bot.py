@@ -12,7 +12,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
 from bot.config import Config
-from bot.cooldown import Cooldown
+from bot.cooldown import Cooldown, LocalCooldown
 from bot.respond import Responder, report_error
 from bot.store import GuideStore
 from bot.views import DYNAMIC_ITEMS, NO_PINGS
@@ -59,7 +59,7 @@ class GuideBot(commands.Bot):
         self.config = config
         self.store = store
         self.responder = Responder(
-            Cooldown(config.cooldown_seconds),
+            LocalCooldown(Cooldown(config.cooldown_seconds)),
             walkthrough_timeout=config.walkthrough_timeout_seconds,
         )
         self.reload_lock = asyncio.Lock()

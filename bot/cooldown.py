@@ -1,4 +1,9 @@
-"""Per-channel cooldown of public answers, so five helpers typing the same command post one card."""
+"""Per-channel cooldown of public answers, so five helpers typing the same command post one card.
+
+`Cooldown` keeps it in this process; `AnswerCooldown` is the small interface the responder uses,
+served by `LocalCooldown` (this process) or, to share it between processes, by
+`bot.redis_cooldown.RedisCooldown`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(slots=True)
@@ -13,6 +19,7 @@ class Recent:
     """An answer posted lately: where to point people who ask again."""
 
     at: float
+    """When it was claimed, on the clock of the cooldown that holds it."""
     jump_url: str | None = None
     """None while the first answer is still on its way."""
     message_id: int | None = None
@@ -72,3 +79,46 @@ class Cooldown:
             if oldest.at > cutoff:
                 return
             del self._recent[key]
+
+
+class AnswerCooldown(Protocol):
+    """What the responder needs of a cooldown; see `Cooldown` for what each step means."""
+
+    async def claim(self, channel: int, topic: str) -> Recent | None:
+        """Return the recent answer on `topic` in `channel`, or claim it and return None."""
+
+    async def posted(
+        self, channel: int, topic: str, jump_url: str | None, message_id: int | None
+    ) -> None:
+        """Record where the answer that claimed `topic` ended up."""
+
+    async def deleted(self, channel: int, message_id: int) -> None:
+        """Forget the answer posted as `message_id`."""
+
+    async def release(self, channel: int, topic: str) -> None:
+        """Forget a claim whose answer could not be sent."""
+
+
+class LocalCooldown:
+    """A `Cooldown` in this process, behind the `AnswerCooldown` interface."""
+
+    def __init__(self, cooldown: Cooldown) -> None:
+        self.cooldown = cooldown
+
+    async def claim(self, channel: int, topic: str) -> Recent | None:
+        """See `Cooldown.claim`."""
+        return self.cooldown.claim(channel, topic)
+
+    async def posted(
+        self, channel: int, topic: str, jump_url: str | None, message_id: int | None
+    ) -> None:
+        """See `Cooldown.posted`."""
+        self.cooldown.posted(channel, topic, jump_url, message_id)
+
+    async def deleted(self, channel: int, message_id: int) -> None:
+        """See `Cooldown.deleted`."""
+        self.cooldown.deleted(channel, message_id)
+
+    async def release(self, channel: int, topic: str) -> None:
+        """See `Cooldown.release`."""
+        self.cooldown.release(channel, topic)

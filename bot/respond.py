@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 
 from bot import replies
-from bot.cooldown import Cooldown
+from bot.cooldown import AnswerCooldown
 from bot.replies import Reply
 from bot.views import build_view, message_kwargs
 
@@ -28,7 +28,7 @@ GENERIC_ERROR = "Something went wrong on our side; it has been logged."
 class Responder:
     """Sends replies for cogs and click handlers, with the cooldown and walkthrough timeouts."""
 
-    def __init__(self, cooldown: Cooldown, *, walkthrough_timeout: float) -> None:
+    def __init__(self, cooldown: AnswerCooldown, *, walkthrough_timeout: float) -> None:
         self.cooldown = cooldown
         self.walkthrough_timeout = walkthrough_timeout
         self._expiries: dict[int, asyncio.TimerHandle] = {}
@@ -55,7 +55,7 @@ class Responder:
         channel = interaction.channel_id
         topic = reply.topic if not reply.ephemeral and channel is not None else None
         if topic is not None and channel is not None:
-            recent = self.cooldown.claim(channel, topic)
+            recent = await self.cooldown.claim(channel, topic)
             if recent is not None:
                 where = f"[just above]({recent.jump_url})" if recent.jump_url else "just now"
                 text = f"That answer was posted in this channel {where}."
@@ -65,13 +65,13 @@ class Responder:
             message = await self._post(interaction, reply)
         except BaseException:
             if topic is not None and channel is not None:
-                self.cooldown.release(channel, topic)
+                await self.cooldown.release(channel, topic)
             raise
         if topic is not None and channel is not None:
             if message is not None:
-                self.cooldown.posted(channel, topic, message.jump_url, message.id)
+                await self.cooldown.posted(channel, topic, message.jump_url, message.id)
             else:
-                self.cooldown.posted(channel, topic, None)
+                await self.cooldown.posted(channel, topic, None, None)
         if reply.expires and message is not None:
             self._expire_later(message.id, interaction, reply)
 
@@ -92,7 +92,7 @@ class Responder:
         await interaction.response.defer()
         await interaction.delete_original_response()
         if interaction.message is not None and interaction.channel_id is not None:
-            self.cooldown.deleted(interaction.channel_id, interaction.message.id)
+            await self.cooldown.deleted(interaction.channel_id, interaction.message.id)
 
     async def guarded(self, interaction: discord.Interaction, work: Awaitable[None]) -> None:
         """Run a click handler; any failure is logged and reported to the clicker."""
