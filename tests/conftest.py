@@ -1,10 +1,14 @@
-"""Shared fixtures: a small guide built in code, and the shipped guide's path."""
+"""Shared fixtures: a small guide built in code, the shipped guide's path, the test Redis."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 
 from bot.guide import Framework, Guide, Prerequisites, Resource, ResourceKind, name_key
 
@@ -56,3 +60,34 @@ def make_guide(
 @pytest.fixture
 def guide() -> Guide:
     return make_guide()
+
+
+REDIS_URL_ENV = "GUIDEBOT_TEST_REDIS_URL"
+REQUIRE_REDIS_ENV = "GUIDEBOT_REQUIRE_REDIS"
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis's URL; skips (fails under GUIDEBOT_REQUIRE_REDIS=1) when none answers."""
+    url = os.environ.get(REDIS_URL_ENV, DEFAULT_TEST_REDIS_URL)
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2) as client:
+            client.ping()
+    except (redis.RedisError, OSError) as error:
+        reason = f"no Redis answers at {url} ({REDIS_URL_ENV}): {error}"
+        if os.environ.get(REQUIRE_REDIS_ENV) == "1":
+            pytest.fail(f"{reason}, and {REQUIRE_REDIS_ENV}=1 requires one")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test (or engineer) uses; its keys are deleted after the test."""
+    prefix = f"guidebot-test:{uuid.uuid4().hex}:"
+    yield prefix
+    with redis.Redis.from_url(redis_url) as client:
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
