@@ -13,9 +13,10 @@ from discord.gateway import DiscordWebSocket
 
 from bot.config import Config
 from bot.cooldown import Cooldown, LocalCooldown
+from bot.payload import NO_PINGS
 from bot.respond import Responder, report_error
 from bot.store import GuideStore
-from bot.views import DYNAMIC_ITEMS, NO_PINGS
+from bot.views import DYNAMIC_ITEMS
 
 log = logging.getLogger(__name__)
 

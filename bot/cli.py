@@ -13,9 +13,8 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -34,10 +33,8 @@ from bot.console import (
 )
 from bot.guide import GuideError, load_guide
 from bot.logs import setup_logging
-from bot.replies import Reply
+from bot.payload import callback_body
 from bot.store import GuideStore, Snapshot
-from bot.views import callback_body
-from bot.walkthrough import Walkthrough
 
 log = logging.getLogger(__name__)
 
@@ -51,28 +48,6 @@ OFFLINE_USER_ID = 0
 DEMO_COMMAND = "/framework djagno"
 TOKEN_REJECTED = f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)"
 GATEWAY_AUTHENTICATION_FAILED = 4004
-
-# The offline answer to each command: the same reply functions the cogs call.
-ANSWERS: dict[str, Callable[[Snapshot, Mapping[str, Any]], Reply]] = {
-    "framework": lambda snapshot, o: replies.framework_reply(
-        snapshot,
-        o.get("name", ""),
-        asker=OFFLINE_USER_ID,
-        hide=o.get("hide", False),
-        mention=o.get("mention"),
-    ),
-    "resources": lambda snapshot, o: replies.resources_reply(
-        snapshot,
-        o["framework"],
-        asker=OFFLINE_USER_ID,
-        kind=o.get("kind"),
-        hide=o.get("hide", False),
-        mention=o.get("mention"),
-    ),
-    "getting-started": lambda snapshot, o: replies.walkthrough_reply(
-        Walkthrough(snapshot.guide), owner=OFFLINE_USER_ID, ephemeral=o.get("hide", False)
-    ),
-}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -205,7 +180,7 @@ async def _offline(args: argparse.Namespace, *, complete: bool) -> int:
         return EXIT_USAGE
     if complete:
         return _print_choices(store.current, invocation, specs, as_json=args.json)
-    reply = ANSWERS[invocation.command](store.current, options)
+    reply = replies.command_reply(store.current, invocation.command, options, asker=OFFLINE_USER_ID)
     body = json.dumps(callback_body(reply), ensure_ascii=False, indent=2)
     print(body if args.json else render_reply(reply))
     return EXIT_NOT_FOUND if reply.not_found else EXIT_OK
@@ -253,7 +228,7 @@ async def command_specs(store: GuideStore) -> dict[str, list[OptionSpec]]:
                 for parameter in command.parameters
             ]
             for command in commands
-            if command.name in ANSWERS
+            if command.name in replies.COMMANDS
         }
     finally:
         await bot.close()

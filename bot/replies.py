@@ -1,22 +1,35 @@
-"""What the bot answers to each command and click, as one `Reply` shared by cogs and CLI.
+"""What the bot answers to each command and click, as one `Reply` for every adapter.
 
-A reply holds embeds from `bot.render` and a plain description of its components; `bot.views`
-turns that into discord.py objects. Every component carries its whole state in its custom_id, so
-a click works the same after a restart or a reload, and nothing is kept in memory per message.
+A reply holds embeds from `bot.render` and a plain description of its components; `bot.payload`
+turns that into callback JSON or discord.py objects. Every component carries its whole state in
+its custom_id (`bot.custom_ids`), so a click works the same after a restart or a reload, and
+nothing is kept in memory per message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 
 from bot import render
-from bot.guide import Framework, Resource
+from bot.custom_ids import (
+    NO_KIND,
+    DeleteId,
+    ListPageId,
+    PickId,
+    ResourcePageId,
+    WalkAction,
+    WalkId,
+    WalkState,
+    framework_ref,
+    label_id,
+)
+from bot.guide import Framework, Resource, ResourceKind
 from bot.matching import Suggestion
-from bot.store import Snapshot, framework_ref
+from bot.store import Snapshot
 from bot.walkthrough import MORE, PREVIOUS_PAGE, STEPS, Step, Walkthrough
 
 LINK_BUTTONS_PER_ROW = 5
@@ -93,21 +106,60 @@ class Reply:
         return replace(self, rows=rows)
 
 
-# Custom ids: "gb:" then what the click does. Each has a builder here and a pattern that
-# bot.views matches; ids are digits, hex and short words, so every one stays far under 100.
-DELETE_PATTERN = r"gb:del:(?P<owner>\d+)"
-PICK_PATTERN = (
-    r"gb:pick:(?P<what>fw|rs):(?P<ref>[0-9a-f]+):(?P<kind>[a-z-]+):(?P<hide>[01]):(?P<mention>\d+)"
-)
-RESOURCE_PAGE_PATTERN = r"gb:rp:(?P<ref>[0-9a-f]+):(?P<kind>[a-z-]+):(?P<page>\d+):(?P<owner>\d+)"
-LIST_PAGE_PATTERN = r"gb:lp:(?P<page>\d+):(?P<owner>\d+)"
-WALK_BUTTON_PATTERN = r"gb:wk:(?P<action>[bns]):(?P<owner>\d+):(?P<state>[0-9a-f.]*)"
-WALK_MENU_PATTERN = r"gb:wk:(?P<action>m):(?P<owner>\d+):(?P<state>[0-9a-f.]*)"
-NO_KIND = "-"
-
-
 def _delete_button(owner: int) -> Button:
-    return Button(label="Delete", custom_id=f"gb:del:{owner}", style="danger")
+    return Button(label="Delete", custom_id=DeleteId(owner).encode(), style="danger")
+
+
+CommandOptions = Mapping[str, Any]
+"""A slash command's options by name, as parsed: text, a bool, or a user's id for a user."""
+
+
+def command_reply(
+    snapshot: Snapshot, command: str, options: CommandOptions, *, asker: int
+) -> Reply:
+    """Answer a slash command from its parsed options, for every adapter alike.
+
+    Args:
+        snapshot: The guide served now.
+        command: The command's name, one of `COMMANDS`.
+        options: The options given, by name; a missing or None option takes its default.
+        asker: Who ran the command.
+    """
+    return COMMANDS[command](snapshot, options, asker)
+
+
+def _framework_command(snapshot: Snapshot, options: CommandOptions, asker: int) -> Reply:
+    return framework_reply(
+        snapshot,
+        options.get("name") or "",
+        asker=asker,
+        hide=bool(options.get("hide")),
+        mention=options.get("mention"),
+    )
+
+
+def _resources_command(snapshot: Snapshot, options: CommandOptions, asker: int) -> Reply:
+    return resources_reply(
+        snapshot,
+        options.get("framework") or "",
+        asker=asker,
+        kind=options.get("kind"),
+        hide=bool(options.get("hide")),
+        mention=options.get("mention"),
+    )
+
+
+def _getting_started_command(snapshot: Snapshot, options: CommandOptions, asker: int) -> Reply:
+    walk = Walkthrough(snapshot.guide)
+    return walkthrough_reply(walk, owner=asker, ephemeral=bool(options.get("hide")))
+
+
+COMMANDS: Mapping[str, Callable[[Snapshot, CommandOptions, int], Reply]] = {
+    "framework": _framework_command,
+    "resources": _resources_command,
+    "getting-started": _getting_started_command,
+}
+"""The answer to each learner's command, by its name in Discord."""
 
 
 def choices(snapshot: Snapshot, current: str) -> list[discord.app_commands.Choice[str]]:
@@ -166,8 +218,10 @@ def resources_reply(
     """Answer `/resources`: one page of a framework's study links, optionally of one kind."""
     found = snapshot.matcher.lookup(query)
     if found.framework is None:
+        # Discord offers only the known kinds; should another come, a suggestion shows them all.
+        known = kind if kind in tuple(ResourceKind) else None
         return not_found_reply(
-            snapshot, query, found.suggestions, what="rs", kind=kind, hide=hide, mention=mention
+            snapshot, query, found.suggestions, what="rs", kind=known, hide=hide, mention=mention
         )
     return resource_page_reply(
         found.framework, asker=asker, kind=kind, page=page, hide=hide, mention=mention
@@ -197,7 +251,7 @@ def resource_page_reply(
     embed = render.resources_embed(framework, shown, kind=kind, page=page, pages=len(pages))
     links = _link_buttons(shown[:LINK_BUTTONS_PER_ROW])
     ref = framework_ref(framework.key)
-    page_row = _pager(page, len(pages), lambda to: f"gb:rp:{ref}:{kind or NO_KIND}:{to}:{asker}")
+    page_row = _pager(page, len(pages), lambda to: ResourcePageId(ref, kind, to, asker))
     return _public(
         embeds=(embed,),
         rows=(links, page_row),
@@ -212,7 +266,7 @@ def framework_list_reply(snapshot: Snapshot, page: int, *, asker: int, hide: boo
     """Return one page of every framework in the guide, grouped by language."""
     embed, pages = render.framework_list_embed(snapshot.guide, page)
     page = min(max(page, 0), pages - 1)
-    page_row = _pager(page, pages, lambda to: f"gb:lp:{to}:{asker}")
+    page_row = _pager(page, pages, lambda to: ListPageId(to, asker))
     return _public(
         embeds=(embed,),
         rows=(page_row,),
@@ -238,10 +292,7 @@ def not_found_reply(
     buttons = tuple(
         Button(
             label=render.truncate(s.label, render.BUTTON_LABEL_LIMIT),
-            custom_id=(
-                f"gb:pick:{what}:{framework_ref(s.key)}:{kind or NO_KIND}:"
-                f"{int(hide)}:{mention or 0}"
-            ),
+            custom_id=PickId(what, framework_ref(s.key), kind, hide, mention).encode(),
             style="primary",
         )
         for s in shown
@@ -278,17 +329,20 @@ def walkthrough_reply(walk: Walkthrough, *, owner: int, ephemeral: bool = False)
             options.append(MenuOption(label="More choices ▶", value=MORE))
         placeholder = "Choose a language" if walk.language is None or menu.has_more else "Choose"
         if options:
-            rows.append((Menu(f"gb:wk:m:{owner}:{state}", placeholder, tuple(options)),))
+            menu_id = WalkId(WalkAction.CHOOSE, owner, state).encode()
+            rows.append((Menu(menu_id, placeholder, tuple(options)),))
     if walk.step is Step.RESOURCES and walk.framework is not None:
         links = _link_buttons(walk.framework.resources[:LINK_BUTTONS_PER_ROW])
         if links:
             rows.append(links)
+    back, forward = WalkId(WalkAction.BACK, owner, state), WalkId(WalkAction.NEXT, owner, state)
     navigation: list[Component] = [
-        Button("◀ Back", f"gb:wk:b:{owner}:{state}", disabled=not walk.can_go_back()),
-        Button("Next ▶", f"gb:wk:n:{owner}:{state}", "primary", disabled=not walk.can_go_next()),
+        Button("◀ Back", back.encode(), disabled=not walk.can_go_back()),
+        Button("Next ▶", forward.encode(), "primary", disabled=not walk.can_go_next()),
     ]
     if walk.step is STEPS[-1]:
-        navigation.append(Button("Start over", f"gb:wk:s:{owner}:", "success"))
+        restart = WalkId(WalkAction.RESTART, owner, None)
+        navigation.append(Button("Start over", restart.encode(), "success"))
     rows.append(tuple(navigation))
     return Reply(
         embeds=(render.walkthrough_embed(walk),),
@@ -303,38 +357,39 @@ def notice_reply(title: str, text: str) -> Reply:
     return Reply(embeds=(render.message_embed(title, text),), ephemeral=True)
 
 
-def encode_walk(walk: Walkthrough) -> str:
-    """Return the walkthrough's state as a short string for a custom_id."""
+def encode_walk(walk: Walkthrough) -> WalkState:
+    """Return the walkthrough's state by positions in its guide, for a custom_id."""
     languages = [language.casefold() for language in walk.guide.languages()]
     language = (
-        format(languages.index(walk.language.casefold()), "x")
+        languages.index(walk.language.casefold())
         if walk.language and walk.language.casefold() in languages
-        else ""
+        else None
     )
-    framework = framework_ref(walk.framework_key) if walk.framework_key else ""
-    return f"{STEPS.index(walk.step):x}.{language}.{framework}.{walk.page:x}"
+    framework = framework_ref(walk.framework_key) if walk.framework_key else None
+    return WalkState(STEPS.index(walk.step), language, framework, walk.page)
 
 
-def decode_walk(snapshot: Snapshot, state: str) -> Walkthrough:
+def decode_walk(snapshot: Snapshot, state: WalkState | None) -> Walkthrough:
     """Return the walkthrough a custom_id's state stands for, in the guide served now.
 
     Whatever no longer fits the guide (a language or framework since removed, a mangled id)
     falls back to the start of the walkthrough or to the choice it belongs to.
     """
     walk = Walkthrough(snapshot.guide)
-    parts = state.split(".")
-    if len(parts) != 4 or not all(_is_hex(p) for p in (parts[0], parts[1], parts[3])):
+    if state is None:
         return walk
-    step, language, ref, page = parts
     languages = snapshot.guide.languages()
-    chosen_language = (
-        languages[int(language, 16)] if language and int(language, 16) < len(languages) else None
-    )
-    framework = snapshot.by_ref(ref) if ref else None
-    index = min(int(step, 16), len(STEPS) - 1)
-    walk = replace(walk, step=STEPS[index], page=min(int(page, 16), 10_000))
+    language = None
+    if state.language is not None and state.language < len(languages):
+        language = languages[state.language]
+    framework = snapshot.by_ref(state.framework) if state.framework else None
+    index = min(state.step, len(STEPS) - 1)
     walk = replace(
-        walk, language=chosen_language, framework_key=framework.key if framework else None
+        walk,
+        step=STEPS[index],
+        page=state.page,
+        language=language,
+        framework_key=framework.key if framework else None,
     )
     # A step whose choice is gone goes back to where that choice is made.
     while (index > STEPS.index(Step.LANGUAGE) and walk.language is None) or (
@@ -342,11 +397,9 @@ def decode_walk(snapshot: Snapshot, state: str) -> Walkthrough:
     ):
         index -= 1
         walk = replace(walk, step=STEPS[index])
-    return walk
-
-
-def _is_hex(text: str) -> bool:
-    return text == "" or (len(text) <= 8 and all(c in "0123456789abcdef" for c in text))
+    # A menu shorter since the id was made shows its last page.
+    menu = walk.options()
+    return replace(walk, page=menu.page if menu is not None else 0)
 
 
 def _link_buttons(resources: Sequence[Resource]) -> tuple[LinkButton, ...]:
@@ -358,14 +411,17 @@ def _link_buttons(resources: Sequence[Resource]) -> tuple[LinkButton, ...]:
     )
 
 
-def _pager(page: int, pages: int, make: Callable[[int], str]) -> tuple[Component, ...]:
-    """Return Previous, a page counter and Next; `make` gives the custom_id of a page."""
+def _pager(
+    page: int, pages: int, make: Callable[[int], ResourcePageId | ListPageId]
+) -> tuple[Component, ...]:
+    """Return Previous, a page counter and Next; `make` gives the id of a page's button."""
     if pages <= 1:
         return ()
+    last = pages - 1
     return (
-        Button("◀ Previous", make(page - 1), disabled=page == 0),
-        Button(f"Page {page + 1}/{pages}", make(page) + ":here", disabled=True),
-        Button("Next ▶", make(page + 1), disabled=page >= pages - 1),
+        Button("◀ Previous", make(max(page - 1, 0)).encode(), disabled=page == 0),
+        Button(f"Page {page + 1}/{pages}", label_id(make(page)), disabled=True),
+        Button("Next ▶", make(min(page + 1, last)).encode(), disabled=page >= last),
     )
 
 

@@ -12,9 +12,10 @@ import discord
 from discord import app_commands
 
 from bot import replies
+from bot.clicks import Action, Delete, Edit, Send
 from bot.cooldown import AnswerCooldown
+from bot.payload import build_view, message_kwargs
 from bot.replies import Reply
-from bot.views import build_view, message_kwargs
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +76,19 @@ class Responder:
         if reply.expires and message is not None:
             self._expire_later(message.id, interaction, reply)
 
+    async def act(self, interaction: discord.Interaction, action: Action) -> None:
+        """Carry out what a click handler decided."""
+        match action:
+            case Send(reply=reply):
+                await self.send(interaction, reply)
+            case Edit(reply=reply):
+                await self.edit(interaction, reply)
+            case Delete():
+                await self.delete(interaction)
+
     async def edit(self, interaction: discord.Interaction, reply: Reply) -> None:
         """Replace the message a component sits on with `reply`."""
-        kwargs = message_kwargs(reply)
-        kwargs.setdefault("view", None)
-        kwargs["content"] = reply.content
+        kwargs = message_kwargs(reply, edit=True)
         if interaction.response.is_done():
             await interaction.edit_original_response(**kwargs)
         else:

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.custom_ids import framework_ref
 from bot.guide import Framework, Guide, GuideDiff, GuideError, diff_guides, load_guide
 from bot.matching import Matcher
 
 log = logging.getLogger(__name__)
-
-REF_BYTES = 6
-"""Bytes of hash in a framework reference: 12 hex characters fit a custom_id with room to spare,
-and a clash among even 10,000 frameworks has odds of about one in five billion."""
-
-
-def framework_ref(key: str) -> str:
-    """Return a short, stable reference to a framework key, for component custom_ids."""
-    return hashlib.blake2b(key.encode(), digest_size=REF_BYTES).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

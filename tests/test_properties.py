@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from bot import render, replies
 from bot.guide import ResourceKind, load_guide, parse_guide
+from bot.payload import callback_body
 from bot.replies import Reply
 from bot.store import Snapshot
-from bot.views import callback_body
 from tests.conftest import SHIPPED_GUIDE
 from tests.emulator.validation import CALLBACK, SpecValidator, json_path, limit_problems
 

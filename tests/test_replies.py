@@ -3,10 +3,11 @@ import asyncio
 import pytest
 
 from bot import replies
+from bot.custom_ids import WalkState, decode
 from bot.guide import Resource
+from bot.payload import allowed_mentions, callback_body
 from bot.replies import Button, LinkButton, Menu
 from bot.store import Snapshot
-from bot.views import allowed_mentions, callback_body
 from bot.walkthrough import STEPS, Step, Walkthrough
 from tests.conftest import make_framework, make_guide
 
@@ -123,9 +124,11 @@ def test_replies_walkthrough_state_round_trips(snapshot):
     assert replies.decode_walk(snapshot, replies.encode_walk(walk)) == walk
 
 
-@pytest.mark.parametrize("state", ["", "zz", "5.99.ffffffffffff.0", "1.2.3", "9.0..0", "5...0"])
+@pytest.mark.parametrize(
+    "state", ["", "zz", "5.99.ffffffffffff.0", "1.2.3", "9.0..0", "5...0", "...", "3..."]
+)
 def test_replies_walkthrough_decode_survives_stale_or_mangled_state(snapshot, state):
-    walk = replies.decode_walk(snapshot, state)
+    walk = replies.decode_walk(snapshot, WalkState.decode(state))
     # Whatever comes in, the state is consistent: a step past a choice has that choice.
     if STEPS.index(walk.step) > STEPS.index(Step.LANGUAGE):
         assert walk.language is not None
@@ -149,3 +152,10 @@ def test_replies_callback_body_is_discord_shaped(snapshot):
     assert body["data"]["flags"] == 64
     assert body["data"]["allowed_mentions"] == {"parse": []}
     assert body["data"]["embeds"][0]["title"] == "Django"
+
+
+def test_replies_not_found_with_an_unknown_kind_still_suggests(snapshot):
+    reply = replies.resources_reply(snapshot, "fla", asker=7, kind="podcast")
+    (button,) = reply.rows[0]
+    assert button.label == "Flask"
+    assert decode(button.custom_id).kind is None

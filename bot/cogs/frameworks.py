@@ -36,12 +36,11 @@ class Frameworks(commands.Cog):
         snapshot = self.store.current
         await self.responder.answer(
             interaction,
-            lambda: replies.framework_reply(
+            lambda: replies.command_reply(
                 snapshot,
-                name or "",
+                "framework",
+                {"name": name, "hide": hide, "mention": mention.id if mention else None},
                 asker=interaction.user.id,
-                hide=hide,
-                mention=mention.id if mention else None,
             ),
             hidden=hide,
         )

@@ -9,7 +9,6 @@ from discord.ext import commands
 from bot import replies
 from bot.respond import Responder
 from bot.store import GuideStore
-from bot.walkthrough import Walkthrough
 
 
 class GettingStarted(commands.Cog):
@@ -26,8 +25,9 @@ class GettingStarted(commands.Cog):
         Args:
             hide: Show the walkthrough only to you.
         """
-        walk = Walkthrough(self.store.current.guide)
-        reply = replies.walkthrough_reply(walk, owner=interaction.user.id, ephemeral=hide)
+        reply = replies.command_reply(
+            self.store.current, "getting-started", {"hide": hide}, asker=interaction.user.id
+        )
         await self.responder.send(interaction, reply)
 
 

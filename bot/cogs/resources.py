@@ -42,13 +42,16 @@ class Resources(commands.Cog):
         snapshot = self.store.current
         await self.responder.answer(
             interaction,
-            lambda: replies.resources_reply(
+            lambda: replies.command_reply(
                 snapshot,
-                framework,
+                "resources",
+                {
+                    "framework": framework,
+                    "kind": kind.value if kind else None,
+                    "hide": hide,
+                    "mention": mention.id if mention else None,
+                },
                 asker=interaction.user.id,
-                kind=kind.value if kind else None,
-                hide=hide,
-                mention=mention.id if mention else None,
             ),
             hidden=hide,
         )

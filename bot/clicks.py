@@ -1,0 +1,136 @@
+"""What a click on a button or menu does, whichever adapter received it.
+
+The gateway's click handlers (`bot.views`) and an HTTP interactions endpoint both decode the
+custom_id with `bot.custom_ids`, call `handle`, and carry out the `Action` it returns; so a click
+is answered by the same code however it reaches the bot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from bot import replies
+from bot.custom_ids import (
+    ComponentId,
+    DeleteId,
+    ListPageId,
+    PickId,
+    ResourcePageId,
+    WalkAction,
+    WalkId,
+)
+from bot.guide import Framework
+from bot.replies import Reply
+from bot.store import Snapshot
+from bot.walkthrough import Walkthrough
+
+NOT_YOURS = "Only the person who asked, or someone with Manage Messages, can delete it."
+GONE = "That framework is no longer in the guide. Try the command again."
+
+
+@dataclass(frozen=True, slots=True)
+class Clicker:
+    """Who clicked, as far as a click's answer depends on it."""
+
+    id: int
+    manage_messages: bool = False
+    """Whether they may manage messages in the channel (and so delete anyone's answer)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Answer with a new message."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace the message the component sits on."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Delete the message the component sits on."""
+
+
+Action = Send | Edit | Delete
+
+
+def handle(
+    click: ComponentId, values: Sequence[str], clicker: Clicker, snapshot: Snapshot
+) -> Action:
+    """Return what to do about a click on the component whose custom_id decodes to `click`.
+
+    Args:
+        click: The clicked component's decoded custom_id.
+        values: What was chosen in a select menu; empty for a button.
+        clicker: Who clicked.
+        snapshot: The guide served now.
+    """
+    match click:
+        case DeleteId(owner=owner):
+            if clicker.id == owner or clicker.manage_messages:
+                return Delete()
+            return Send(replies.notice_reply("Not yours", NOT_YOURS))
+        case PickId():
+            return _pick(click, clicker, snapshot)
+        case ResourcePageId():
+            framework = snapshot.by_ref(click.ref)
+            if framework is None:
+                return _gone()
+            mine = clicker.id == click.owner
+            reply = replies.resource_page_reply(
+                framework, asker=clicker.id, kind=click.kind, page=click.page, hide=not mine
+            )
+            return Edit(reply) if mine else Send(reply)
+        case ListPageId():
+            mine = clicker.id == click.owner
+            reply = replies.framework_list_reply(
+                snapshot, click.page, asker=clicker.id, hide=not mine
+            )
+            return Edit(reply) if mine else Send(reply)
+        case WalkId():
+            return _walk(click, values, clicker, snapshot)
+
+
+def _pick(click: PickId, clicker: Clicker, snapshot: Snapshot) -> Action:
+    framework: Framework | None = snapshot.by_ref(click.ref)
+    if framework is None:
+        return _gone()
+    if click.what == "fw":
+        reply = replies.card_reply(
+            framework, asker=clicker.id, hide=click.hide, mention=click.mention
+        )
+    else:
+        reply = replies.resource_page_reply(
+            framework, asker=clicker.id, kind=click.kind, hide=click.hide, mention=click.mention
+        )
+    # A hidden answer takes the place of the private "did you mean"; a public one is posted.
+    return Edit(reply) if click.hide else Send(reply)
+
+
+def _walk(click: WalkId, values: Sequence[str], clicker: Clicker, snapshot: Snapshot) -> Action:
+    walk = replies.decode_walk(snapshot, click.state)
+    match click.action:
+        case WalkAction.BACK:
+            walk = walk.back()
+        case WalkAction.NEXT:
+            walk = walk.next()
+        case WalkAction.RESTART:
+            walk = Walkthrough(snapshot.guide)
+        case WalkAction.CHOOSE:
+            walk = walk.choose(values[0] if values else "")
+    if clicker.id == click.owner:
+        return Edit(replies.walkthrough_reply(walk, owner=click.owner, ephemeral=False))
+    # Someone else's click gets a private copy of their own.
+    own = replies.walkthrough_reply(walk, owner=clicker.id, ephemeral=True)
+    note = f"This walkthrough is <@{click.owner}>'s, so here is a copy of your own."
+    return Send(replace(own, content=note))
+
+
+def _gone() -> Send:
+    return Send(replies.notice_reply("Gone", GONE))
