@@ -85,7 +85,7 @@ class GuideBot(commands.Bot):
     async def on_ready(self) -> None:
         """Log who we are once connected."""
         log.info(
-            "connected as %s (%s), serving guide version %d with %d frameworks",
+            "connected as %s (%s), serving guide version %s with %d frameworks",
             self.user,
             self.user.id,
             self.store.current.version,

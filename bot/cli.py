@@ -242,7 +242,7 @@ def _online(args: argparse.Namespace) -> tuple[Config, GuideStore] | None:
         _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml (see README)")
         return None
     _warn_if_token_file_is_shared(config)
-    return config, GuideStore.open(config.guide_path)
+    return config, GuideStore.open(config.guide_path, shown_as=config.guide_shown_as)
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -157,6 +157,21 @@ class Config:
     source: Path | None = None
     """The file the settings came from, None when built from defaults."""
 
+    @property
+    def guide_shown_as(self) -> str:
+        """Return the guide's path as replies show it: relative to the config file, or its name.
+
+        A reply never shows the server's own directories.
+        """
+        if self.source is not None:
+            try:
+                shown = self.guide_path.absolute().relative_to(self.source.absolute().parent)
+            except ValueError:
+                pass
+            else:
+                return shown.as_posix()
+        return self.guide_path.name
+
 
 @dataclass(frozen=True, slots=True)
 class Key:

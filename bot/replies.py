@@ -27,15 +27,19 @@ from bot.custom_ids import (
     framework_ref,
     label_id,
 )
-from bot.guide import Framework, Resource, ResourceKind
+from bot.guide import Framework, GuideError, Resource, ResourceKind
 from bot.matching import Suggestion
-from bot.store import Snapshot
+from bot.store import GuideStore, Reload, Snapshot
 from bot.walkthrough import MORE, PREVIOUS_PAGE, STEPS, Step, Walkthrough
 
 LINK_BUTTONS_PER_ROW = 5
 CARD_LINK_BUTTONS = 4
 """Link buttons on a card: the first resources; the card lists them all as links too."""
 NOT_FOUND_SUGGESTIONS = 5
+RELOAD_PROBLEMS_SHOWN = 15
+"""Problems listed in a failed reload's reply; the log has them all."""
+STATUS_PROBLEMS_SHOWN = 5
+"""Problems of the last failed reload that `/guide status` lists: the first few, to start on."""
 
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
@@ -446,3 +450,56 @@ def _public(
         mention=mention,
         topic=topic,
     )
+
+
+def reload_reply(result: Reload, store: GuideStore) -> Reply:
+    """Answer `/guide reload`: what changed, or the problems that kept the old guide."""
+    version = f"`{store.current.version}`"
+    if result.error is None:
+        if result.diff is None or not result.diff.has_changes:
+            return notice_reply("Guide reloaded", f"No changes: still version {version}.")
+        return notice_reply("Guide reloaded", f"Version {version}: {result.diff.summary()}.")
+    head = f"Still serving version {version}. Fix these and reload:\n"
+    problems = _problems(result.error, store.shown_as, RELOAD_PROBLEMS_SHOWN, len(head))
+    return notice_reply("Reload failed", head + problems)
+
+
+def status_reply(store: GuideStore) -> Reply:
+    """Answer `/guide status`: the guide served, and the last failed reload until one succeeds."""
+    snapshot = store.current
+    text = (
+        f"**{snapshot.guide.title}**, version `{snapshot.version}`\n"
+        f"{len(snapshot.guide.frameworks)} frameworks from `{store.shown_as}`"
+    )
+    failure = store.last_failure
+    if failure is not None:
+        when = int(failure.when.timestamp())
+        by = "`/guide reload`" if failure.by == "command" else "the file watcher"
+        text += (
+            f"\n\n**The last reload failed** <t:{when}:f> (<t:{when}:R>), started by {by}; "
+            "the version above is still served. First problems:\n"
+        )
+        text += _problems(failure.error, store.shown_as, STATUS_PROBLEMS_SHOWN, len(text))
+    return notice_reply("Guide status", text)
+
+
+def _problems(error: GuideError, shown_as: str, most: int, used: int) -> str:
+    """Return up to `most` whole problems in a code block that fits after `used` characters.
+
+    Each problem names the guide as `shown_as`, never by the server's path; those left out are
+    counted.
+    """
+    lines = [str(replace(p, source=shown_as)) for p in error.problems]
+    budget = render.EMBED_DESCRIPTION_LIMIT - used - len("```\n" + _more(len(lines)) + "\n```")
+    shown: list[str] = []
+    for line in lines[:most]:
+        line = line if shown else render.truncate(line, budget)
+        if len("\n".join([*shown, line])) > budget:
+            break
+        shown.append(line)
+    tail = _more(len(lines) - len(shown)) if len(shown) < len(lines) else ""
+    return "```\n" + "\n".join(shown) + tail + "\n```"
+
+
+def _more(count: int) -> str:
+    return f"\n… and {count} more (see the log)"

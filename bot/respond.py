@@ -24,6 +24,8 @@ DEFER_AFTER_SECONDS = 2.0
 UNKNOWN_INTERACTION = 10062
 ALREADY_ACKNOWLEDGED = 40060
 GENERIC_ERROR = "Something went wrong on our side; it has been logged."
+PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channels"}
+"""Permissions whose name in Discord's own interface is not their API name in title case."""
 
 
 class Responder:
@@ -182,7 +184,9 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
 def user_message(error: BaseException) -> str:
     """Return the sentence a user sees for `error`; never a traceback."""
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = ", ".join(
+            PERMISSION_NAMES.get(p, p.replace("_", " ").title()) for p in error.missing_permissions
+        )
         return f"You need the {needed} permission for that."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try again in {error.retry_after:.0f} s."

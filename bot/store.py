@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from bot.custom_ids import framework_ref
 from bot.guide import Framework, Guide, GuideDiff, GuideError, diff_guides, load_guide
 from bot.matching import Matcher
 
 log = logging.getLogger(__name__)
+
+VERSION_BYTES = 4
+"""Bytes of hash in a guide version: 8 hex characters, as short as a version an admin reads
+back should be, and two edits of one guide sharing one is a one-in-four-billion chance."""
+
+
+def guide_version(guide: Guide) -> str:
+    """Return the guide's version: a short hash of its content.
+
+    The same content gives the same version in any process, on any day; layout, comments and
+    anything else the guide does not keep leave it as it is.
+    """
+    canonical = json.dumps(_plain(guide), ensure_ascii=False, sort_keys=True)
+    return hashlib.blake2b(canonical.encode(), digest_size=VERSION_BYTES).hexdigest()
+
+
+def _plain(value: object) -> object:
+    """Return `value` as JSON-ready data: dataclasses as dicts of their public fields."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.init}
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +46,7 @@ class Snapshot:
 
     guide: Guide
     matcher: Matcher
-    version: int = 1
+    version: str
     _by_ref: dict[str, Framework] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -27,9 +54,9 @@ class Snapshot:
         object.__setattr__(self, "_by_ref", refs)
 
     @classmethod
-    def of(cls, guide: Guide, version: int = 1) -> Snapshot:
-        """Build the snapshot of `guide`, with its matcher."""
-        return cls(guide, Matcher(guide.frameworks), version)
+    def of(cls, guide: Guide) -> Snapshot:
+        """Build the snapshot of `guide`, with its matcher and version."""
+        return cls(guide, Matcher(guide.frameworks), guide_version(guide))
 
     def by_ref(self, ref: str) -> Framework | None:
         """Return the framework behind a reference made by `framework_ref`."""
@@ -49,40 +76,62 @@ class Reload:
         return self.error is None
 
 
+ReloadCause = Literal["command", "file watcher"]
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A reload that kept the old guide: when, what started it, and why."""
+
+    when: datetime
+    by: ReloadCause
+    error: GuideError
+
+
 class GuideStore:
     """Holds the current snapshot of a guide file and reloads it on request."""
 
-    def __init__(self, path: Path, snapshot: Snapshot) -> None:
+    def __init__(self, path: Path, snapshot: Snapshot, *, shown_as: str | None = None) -> None:
         self.path = path
+        self.shown_as = shown_as or path.name
+        """The path as replies show it; never the server's absolute path."""
         self.current = snapshot
+        self.last_failure: Failure | None = None
+        """The latest failed reload, until a good reload replaces it."""
         self._stamp = _stamp(path)
 
     @classmethod
-    def open(cls, path: Path) -> GuideStore:
-        """Load the guide at `path`.
+    def open(cls, path: Path, *, shown_as: str | None = None) -> GuideStore:
+        """Load the guide at `path`; replies call it `shown_as` (by default its file name).
 
         Raises:
             GuideError: the file is missing or broken; every problem is listed.
         """
         stamp = _stamp(path)
-        store = cls(path, Snapshot.of(load_guide(path)))
+        store = cls(path, Snapshot.of(load_guide(path)), shown_as=shown_as)
         store._stamp = stamp
         return store
 
-    def reload(self) -> Reload:
-        """Load the file again; on any problem keep serving the last good guide."""
+    def reload(self, by: ReloadCause = "command") -> Reload:
+        """Load the file again; on any problem keep serving the last good guide.
+
+        A file whose content is unchanged keeps the snapshot, and so the version, it had.
+        """
         stamp = _stamp(self.path)
         try:
             guide = load_guide(self.path)
         except GuideError as error:
             self._stamp = stamp
-            log.warning("guide reload failed, keeping version %d:\n%s", self.current.version, error)
+            self.last_failure = Failure(datetime.now(UTC), by, error)
+            log.warning("guide reload failed, keeping version %s:\n%s", self.current.version, error)
             return Reload(diff=None, error=error)
         old = self.current
-        self.current = Snapshot.of(guide, old.version + 1)
         self._stamp = stamp
+        self.last_failure = None
         diff = diff_guides(old.guide, guide)
-        log.info("guide reloaded as version %d: %s", self.current.version, diff.summary())
+        if guide_version(guide) != old.version:
+            self.current = Snapshot.of(guide)
+        log.info("guide reloaded as version %s: %s", self.current.version, diff.summary())
         return Reload(diff=diff, error=None)
 
     def changed_on_disk(self) -> bool:

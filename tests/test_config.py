@@ -68,6 +68,24 @@ def test_config_empty_guide_path_is_the_bundled_guide(tmp_path):
     assert load_config(path, {}).guide_path == DEFAULT_GUIDE_PATH
 
 
+@pytest.mark.parametrize(
+    ("guide", "shown"),
+    [
+        ("my/guide.yaml", "my/guide.yaml"),
+        ("/srv/elsewhere/guide.yaml", "guide.yaml"),
+        ("../outside/guide.yaml", "../outside/guide.yaml"),
+    ],
+)
+def test_config_shows_the_guide_relative_to_the_config_file_or_by_name(tmp_path, guide, shown):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[guide]\npath = "{guide}"\n')
+    assert load_config(path, {}).guide_shown_as == shown
+
+
+def test_config_without_a_file_shows_the_guide_by_its_name():
+    assert Config().guide_shown_as == "guide.yaml"
+
+
 def test_config_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="no such config file"):
         load_config(tmp_path / "nope.toml", {})

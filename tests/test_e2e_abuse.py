@@ -271,7 +271,7 @@ def test_admin_commands_are_hidden_by_default_and_refused_without_manage_guild(
                 assert refused.type == CHANNEL_MESSAGE
                 assert refused.data["flags"] == EPHEMERAL
                 assert refused.data["embeds"][0]["description"] == (
-                    "You need the Manage Guild permission for that."
+                    "You need the Manage Server permission for that."
                 )
         allowed = await emu.slash(
             "guide", subcommand="status", permissions=MEMBER_PERMISSIONS | MANAGE_GUILD

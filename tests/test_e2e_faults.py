@@ -21,7 +21,8 @@ import pytest
 from bot import replies, respond
 from bot.bot import GuideBot
 from bot.config import Config
-from bot.store import GuideStore
+from bot.guide import load_guide
+from bot.store import GuideStore, guide_version
 from tests.conftest import REPO_ROOT, SHIPPED_GUIDE
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import (
@@ -347,7 +348,8 @@ def test_guide_reload_defers_then_follows_up(emulator: DiscordEmulator, tmp_path
         assert not result.message["flags"] & LOADING, "the followup replaced the thinking message"
         assert result.ephemeral
         assert result.message["embeds"][0]["title"] == "Guide reloaded"
-        assert "Version 2" in result.message["embeds"][0]["description"]
+        renamed = guide_version(load_guide(guide))
+        assert result.message["embeds"][0]["description"] == f"Version `{renamed}`: other changes."
         await assert_still_serving(emu)
 
     run_bot(emulator, tmp_path, scenario, guide_path=guide)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from bot.guide import parse_guide
+from bot.store import guide_version
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, run_to_exit, running_bot
@@ -34,6 +36,20 @@ WATCH_TIMEOUT = 10.0
 BROKEN_LANGUAGE = (
     f"{DJANGO_LANGUAGE_LINE}:15: frameworks[0].language: expected a string, got a list"
 )
+
+
+def version(text: str) -> str:
+    """Return the version the bot gives the guide `text`: a hash of its content."""
+    return guide_version(parse_guide(text))
+
+
+def version_of(text: str) -> str:
+    """Return the version of the guide `text` as replies quote it."""
+    return f"`{version(text)}`"
+
+
+V1 = version_of(guide_text(1))
+"""What replies call the guide every test starts with."""
 
 
 def broken_guide_text(version: int) -> str:
@@ -106,7 +122,8 @@ def test_guide_reload_defers_then_says_which_frameworks_changed(
     emulator: DiscordEmulator, tmp_path: Path, guide: Path
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
-        write_guide(guide, guide_text(2, extra="Gin", gone=True))
+        edited = guide_text(2, extra="Gin", gone=True)
+        write_guide(guide, edited)
 
         result = await reload_guide(emu)
 
@@ -119,7 +136,8 @@ def test_guide_reload_defers_then_says_which_frameworks_changed(
             "color": None,
             "title": "Guide reloaded",
             "description": (
-                "Version 2: 1 added (Gin), 1 removed (Flask), 1 changed (Django), other changes."
+                f"Version {version_of(edited)}: 1 added (Gin), 1 removed (Flask), "
+                "1 changed (Django), other changes."
             ),
         }
         assert await django_description(emu) == "Django as of version 2."
@@ -129,11 +147,15 @@ def test_guide_reload_defers_then_says_which_frameworks_changed(
         assert flask.data["flags"] == EPHEMERAL
         assert flask.data["embeds"][0]["title"] == "Not in the guide"
 
+        # Only the layout changes: the same guide, the same version.
+        write_guide(guide, "# A comment.\n" + edited.replace(": ", ":   "))
         again = await reload_guide(emu)
-        assert report(again)["description"] == "Version 3: no changes."
+        assert report(again)["description"] == f"No changes: still version {version_of(edited)}."
         status = await emu.slash("guide", subcommand="status", permissions=ADMIN_PERMISSIONS)
         assert status.data["flags"] == EPHEMERAL
-        assert "version 3" in status.data["embeds"][0]["description"]
+        assert status.data["embeds"][0]["description"] == (
+            f"**Guide 2**, version {version_of(edited)}\n2 frameworks from `guide.yaml`"
+        )
 
     run_bot(emulator, tmp_path, guide, scenario)
 
@@ -153,9 +175,9 @@ def test_guide_reload_of_a_broken_file_keeps_serving_and_says_where_it_is_broken
         flask_url_line = broken.splitlines().index("        url: ftp://flask.example/") + 1
         assert report(failed)["title"] == "Reload failed"
         assert report(failed)["description"] == (
-            "Still serving version 1. Fix these and reload:\n```\n"
-            f"{guide}:{BROKEN_LANGUAGE}\n"
-            f"{guide}:{flask_url_line}:14: frameworks[1].resources[0].url: "
+            f"Still serving version {V1}. Fix these and reload:\n```\n"
+            f"guide.yaml:{BROKEN_LANGUAGE}\n"
+            f"guide.yaml:{flask_url_line}:14: frameworks[1].resources[0].url: "
             "'ftp://flask.example/' is not an http(s) URL\n```"
         )
         assert await django_description(emu) == "Django as of version 1."
@@ -163,16 +185,18 @@ def test_guide_reload_of_a_broken_file_keeps_serving_and_says_where_it_is_broken
         guide.unlink()
         missing = await reload_guide(emu)
         assert report(missing)["description"] == (
-            "Still serving version 1. Fix these and reload:\n```\n"
-            f"{guide}:1:1: the file can't be read: No such file or directory\n```"
+            f"Still serving version {V1}. Fix these and reload:\n```\n"
+            "guide.yaml:1:1: the file can't be read: No such file or directory\n```"
         )
         assert await django_description(emu) == "Django as of version 1."
 
         write_guide(guide, guide_text(2))
         fixed = await reload_guide(emu)
-        assert report(fixed)["description"] == "Version 2: 1 changed (Django), other changes."
+        assert report(fixed)["description"] == (
+            f"Version {version_of(guide_text(2))}: 1 changed (Django), other changes."
+        )
         assert await django_description(emu) == "Django as of version 2."
-        assert "guide reload failed, keeping version 1" in bot.log()
+        assert f"guide reload failed, keeping version {version(guide_text(1))}" in bot.log()
 
     run_bot(emulator, tmp_path, guide, scenario)
 
@@ -206,12 +230,15 @@ def test_guide_reload_with_many_problems_lists_the_first_whole_and_counts_the_re
 
         description = report(failed)["description"]
         lines = description.splitlines()
-        assert lines[:2] == ["Still serving version 1. Fix these and reload:", "```"]
+        assert lines[:2] == [f"Still serving version {V1}. Fix these and reload:", "```"]
         assert lines[-1] == "```", description[-300:]
         shown = lines[2:-2]
         assert lines[-2] == f"… and {40 - len(shown)} more (see the log)"
         assert 10 <= len(shown) <= 15
-        assert all(line.startswith(f"{guide}:") for line in shown)
+        # Relative to the config file, beside which the harness writes it: no server paths.
+        shown_as = "srv/guidebot-for-the-python-study-server/data/guide.yaml"
+        assert all(line.startswith(f"{shown_as}:") for line in shown)
+        assert str(tmp_path) not in description
         assert all(f"unknown key '{typo}'" in line for line in shown)
         assert await django_description(emu) == "Django as of version 1."
 
@@ -219,7 +246,7 @@ def test_guide_reload_with_many_problems_lists_the_first_whole_and_counts_the_re
 
 
 @pytest.mark.e2e
-def test_guide_reload_by_a_member_without_manage_guild_is_refused_and_reloads_nothing(
+def test_guide_reload_by_a_member_without_manage_server_is_refused_and_reloads_nothing(
     emulator: DiscordEmulator, tmp_path: Path, guide: Path
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
@@ -232,20 +259,27 @@ def test_guide_reload_by_a_member_without_manage_guild_is_refused_and_reloads_no
             assert refused.type == CHANNEL_MESSAGE, "refused at once, not deferred"
             assert refused.data["flags"] == EPHEMERAL
             assert refused.data["embeds"][0]["description"] == (
-                "You need the Manage Guild permission for that."
+                "You need the Manage Server permission for that."
             )
             assert refused.data["allowed_mentions"] == {"parse": []}
             assert refused.followups == []
 
         assert await django_description(emu) == "Django as of version 1."
         status = await emu.slash("guide", subcommand="status", permissions=ADMIN_PERMISSIONS)
-        assert "version 1 " in status.data["embeds"][0]["description"]
+        assert f"version {V1}\n" in status.data["embeds"][0]["description"]
         assert "guide reloaded" not in bot.log()
 
     run_bot(emulator, tmp_path, guide, scenario)
 
 
 # --- The file watcher ---------------------------------------------------------------------
+
+
+async def guide_status(emu: DiscordEmulator) -> str:
+    """Run `/guide status` as an admin and return what it says."""
+    status = await emu.slash("guide", subcommand="status", permissions=ADMIN_PERMISSIONS)
+    assert status.data["flags"] == EPHEMERAL
+    return str(status.data["embeds"][0]["description"])
 
 
 async def served_when(emu: DiscordEmulator, description: str) -> None:
@@ -272,16 +306,29 @@ def test_guide_watcher_serves_an_edit_and_keeps_the_last_good_guide_on_a_broken_
 
         write_guide(guide, broken_guide_text(3))
         await emu.wait_until(
-            lambda: "guide reload failed, keeping version 2" in bot.log(),
+            lambda: f"guide reload failed, keeping version {version(guide_text(2))}" in bot.log(),
             timeout=WATCH_TIMEOUT,
             what="the watcher to try the broken edit",
         )
         assert await django_description(emu) == "Django as of version 2."
         assert f"{guide}:{BROKEN_LANGUAGE}" in bot.log()
+        # Not only in the log: the admin's status says it, with when and who tried.
+        status = await guide_status(emu)
+        assert status.startswith(
+            f"**Guide 2**, version {version_of(guide_text(2))}\n2 frameworks from `guide.yaml`"
+            "\n\n**The last reload failed** <t:"
+        )
+        when = int(status.split("<t:")[1].split(":")[0])
+        assert abs(when - time.time()) < 60
+        assert status.endswith(
+            f":R>), started by the file watcher; the version above is still served. "
+            f"First problems:\n```\nguide.yaml:{BROKEN_LANGUAGE}\n```"
+        )
 
         # The watcher survived the broken edit and picks up the fix.
         write_guide(guide, guide_text(4, extra="Gin"))
         await served_when(emu, "Django as of version 4.")
+        assert "failed" not in await guide_status(emu)
         gin = await emu.slash("framework", {"name": "gin"})
         assert gin.data["embeds"][0]["title"] == "Gin"
         assert bot.log().count("guide reload failed") == 1, "a broken file is tried once"

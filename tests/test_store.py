@@ -6,7 +6,7 @@ import pytest
 
 from bot import replies
 from bot.guide import GuideError, parse_guide
-from bot.store import GuideStore, Snapshot
+from bot.store import GuideStore, Snapshot, guide_version
 from tests.helpers import DJANGO_LANGUAGE_LINE, guide_text, write_guide
 
 RELOADS = 15
@@ -33,12 +33,63 @@ def listing_text(snapshot: Snapshot) -> str:
     return str(replies.framework_reply(snapshot, "", asker=1).embeds[0].to_dict())
 
 
-def test_store_open_serves_version_1_and_sees_no_change(path):
+def version_of(text: str) -> str:
+    return guide_version(parse_guide(text))
+
+
+def test_store_open_serves_the_guide_under_its_content_hash_and_sees_no_change(path):
     store = GuideStore.open(path)
 
-    assert store.current.version == 1
+    assert store.current.version == version_of(guide_text(1))
     assert store.current.guide.title == "Guide 1"
     assert not store.changed_on_disk()
+
+
+def test_the_version_is_a_short_hash_that_a_restart_keeps_and_any_edit_changes(path):
+    first = GuideStore.open(path).current.version
+    restarted = GuideStore.open(path).current.version
+
+    assert restarted == first
+    assert len(first) == 8
+    assert int(first, 16) >= 0
+    versions = {
+        first,
+        version_of(guide_text(2)),
+        version_of(guide_text(1).replace("Know a language.", "Know one language.")),
+        version_of(guide_text(1).replace("        url: https://v1", "        url: http://v1")),
+        version_of(guide_text(1, extra="Gin")),
+    }
+    assert len(versions) == 5
+
+
+def test_a_reload_that_changes_only_the_layout_keeps_the_version_and_the_snapshot(path):
+    store = GuideStore.open(path)
+    before = store.current
+    write_guide(path, "# Reformatted.\n" + guide_text(1).replace(": ", ":  "))
+
+    result = store.reload()
+
+    assert result.ok
+    assert result.diff is not None
+    assert result.diff.summary() == "no changes"
+    assert store.current is before
+
+
+def test_a_failed_reload_is_remembered_until_a_good_one_replaces_it(path):
+    store = GuideStore.open(path)
+    assert store.last_failure is None
+    write_guide(path, guide_text(2).replace("language: Python", "language: [Python]", 1))
+
+    failed = store.reload(by="file watcher")
+    failure = store.last_failure
+    write_guide(path, guide_text(2))
+    store.reload()
+
+    assert failure is not None
+    assert failure.by == "file watcher"
+    assert failure.error is failed.error
+    assert failure.when.tzinfo is not None
+    assert store.last_failure is None
 
 
 def test_store_open_of_a_broken_file_raises_with_positions(tmp_path):
@@ -67,7 +118,7 @@ def test_store_reload_reports_added_removed_and_changed_frameworks(path):
     assert swapped.diff.summary() == "1 added (Echo), 1 removed (Gin), 1 changed (Django), " + (
         "other changes"
     )
-    assert store.current.version == 3
+    assert store.current.version == version_of(guide_text(2, extra="Echo"))
     assert not store.changed_on_disk()
 
 
@@ -105,7 +156,7 @@ def test_store_reload_of_a_deleted_file_keeps_serving_then_picks_up_its_return(p
     assert "can't be read" in str(gone.error)
     assert back
     assert result.ok
-    assert store.current.version == 2
+    assert store.current.version == version_of(guide_text(2))
 
 
 def test_store_snapshot_taken_before_a_reload_keeps_answering_from_its_guide(path):
@@ -172,7 +223,7 @@ def test_store_answers_during_reloads_come_wholly_from_one_version(path):
 
     assert not any(thread.is_alive() for thread in threads)
     assert not errors, errors
-    assert store.current.version == RELOADS + 1
+    assert store.current.version == version_of(texts[RELOADS + 1])
     seen = {version for version, *_ in answers}
     assert len(seen) > 1, "the readers never overlapped a reload"
     for version, *answer in answers:

@@ -9,13 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import render, replies
-from bot.store import GuideStore, Reload
+from bot import replies
+from bot.store import GuideStore, Reload, ReloadCause
 
 log = logging.getLogger(__name__)
-
-PROBLEMS_SHOWN = 15
-"""Problems listed in a failed reload's reply; the log has them all."""
 
 
 @app_commands.guild_only()
@@ -46,58 +43,27 @@ class Admin(commands.GroupCog, group_name="guide"):
     async def reload(self, interaction: discord.Interaction) -> None:
         """Reload the guide file; a broken file keeps the current guide serving."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await self._reload()
-        await interaction.followup.send(embed=_report(result, self.store).embeds[0], ephemeral=True)
+        result = await self._reload("command")
+        reply = replies.reload_reply(result, self.store)
+        await interaction.followup.send(embeds=list(reply.embeds), ephemeral=True)
 
     @app_commands.command(name="status")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction) -> None:
-        """Show which guide is being served."""
-        snapshot = self.store.current
-        text = (
-            f"**{snapshot.guide.title}**, version {snapshot.version} since start-up\n"
-            f"{len(snapshot.guide.frameworks)} frameworks from `{self.store.path.name}`"
-        )
-        reply = replies.notice_reply("Guide status", text)
+        """Show which guide is being served, and the last failed reload if any."""
+        reply = replies.status_reply(self.store)
         await interaction.response.send_message(embeds=list(reply.embeds), ephemeral=True)
 
     @tasks.loop(seconds=2)
     async def watch(self) -> None:
         """Reload the guide when its file changes on disk."""
         if self.store.changed_on_disk():
-            await self._reload()
+            await self._reload("file watcher")
 
-    async def _reload(self) -> Reload:
+    async def _reload(self, by: ReloadCause) -> Reload:
         # Parsing a large guide takes a while: off the event loop, one reload at a time.
         async with self.lock:
-            return await asyncio.to_thread(self.store.reload)
-
-
-def _report(result: Reload, store: GuideStore) -> replies.Reply:
-    if result.error is None:
-        assert result.diff is not None  # noqa: S101 - a successful reload always has a diff
-        version = store.current.version
-        return replies.notice_reply(
-            "Guide reloaded", f"Version {version}: {result.diff.summary()}."
-        )
-    problems = [str(p) for p in result.error.problems]
-    version = store.current.version
-    head = f"Still serving version {version}. Fix these and reload:\n```\n"
-    # Whole problems only, as many as fit with the count of the rest and the closing fence.
-    budget = render.EMBED_DESCRIPTION_LIMIT - len(head + _more(len(problems)) + "\n```")
-    shown: list[str] = []
-    for problem in problems[:PROBLEMS_SHOWN]:
-        line = problem if shown else render.truncate(problem, budget)
-        if len("\n".join([*shown, line])) > budget:
-            break
-        shown.append(line)
-    tail = _more(len(problems) - len(shown)) if len(shown) < len(problems) else ""
-    text = head + "\n".join(shown) + tail + "\n```"
-    return replies.notice_reply("Reload failed", text)
-
-
-def _more(count: int) -> str:
-    return f"\n… and {count} more (see the log)"
+            return await asyncio.to_thread(self.store.reload, by)
 
 
 async def setup(bot: commands.Bot) -> None:
