@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.guide import DEFAULT_GUIDE_PATH
+from bot.insight import DEFAULT_INSIGHT_URL, SQLITE_PREFIX
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 """Environment variable that holds the bot token; it wins over the file's token."""
@@ -107,6 +108,18 @@ def url_scheme(*schemes: str, empty: bool = False) -> Check:
     return check
 
 
+def _insight_url(value: str) -> str:
+    value = url_scheme("sqlite", "postgresql", "postgres", empty=True)(value)
+    if value.startswith("sqlite:") and (
+        not value.startswith(SQLITE_PREFIX) or value == SQLITE_PREFIX
+    ):
+        raise ValueError(
+            "must be sqlite:///PATH (relative to the config file; sqlite:////PATH for an absolute "
+            "one)"
+        )
+    return value
+
+
 def _walkthrough_timeout(value: float) -> float:
     if not 0 < value <= WALKTHROUGH_TIMEOUT_MAX_SECONDS:
         raise ValueError(
@@ -148,6 +161,10 @@ class Config:
     metrics_port: int = setting("metrics", "port", 0, check=port)
     """Serve /metrics and /healthz on this port; 0 serves nothing."""
     metrics_host: str = setting("metrics", "host", "127.0.0.1")
+    insight_url: str = setting("insight", "url", DEFAULT_INSIGHT_URL, check=_insight_url)
+    """Where lookups are recorded: sqlite:///PATH, postgresql://...; "" records nothing."""
+    insight_retention_days: int = setting("insight", "retention_days", 90, check=at_least(0))
+    """Recorded lookups older than this are deleted; 0 keeps them all."""
     log_level: str = setting("logging", "level", "INFO", check=one_of(*LOG_LEVELS))
     log_format: str = setting("logging", "format", "text", check=one_of(*LOG_FORMATS))
     """"text" for people, "json" for one JSON object per line."""
@@ -290,6 +307,8 @@ def parse_config(
         if not guide_path.is_absolute() and source and "guide_path" not in from_env_fields:
             guide_path = source.parent / guide_path  # the file's paths are relative to it
         values["guide_path"] = guide_path
+    if source and "insight_url" not in from_env_fields:
+        values["insight_url"] = _beside(source, values.get("insight_url", DEFAULT_INSIGHT_URL))
     env_token = environ.get(TOKEN_ENV, "").strip()
     setting_token = values.pop("token", "").strip()
     token = env_token or setting_token
@@ -300,6 +319,14 @@ def parse_config(
         api_base=environ.get(API_BASE_ENV) or None,
         source=source,
     )
+
+
+def _beside(source: Path, url: str) -> str:
+    """Return a SQLite URL with a relative path made relative to the config file `source`."""
+    if not url.startswith(SQLITE_PREFIX):
+        return url
+    path = Path(url.removeprefix(SQLITE_PREFIX)).expanduser()
+    return url if path.is_absolute() else SQLITE_PREFIX + str(source.parent / path)
 
 
 def _unknown_env(environ: Mapping[str, str]) -> list[str]:

@@ -15,6 +15,10 @@ from typing import Literal
 
 from bot import matching
 
+SQLITE_PREFIX = "sqlite:///"
+"""An insight URL naming a SQLite file: sqlite:///relative/path or sqlite:////absolute/path."""
+DEFAULT_INSIGHT_URL = SQLITE_PREFIX + "var/insight.sqlite3"
+"""Relative to the config file (git ignores var/)."""
 QUERY_LIMIT = 100
 """Characters of a normalized query that are kept."""
 DEFAULT_DAYS = 30

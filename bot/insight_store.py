@@ -21,9 +21,8 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from bot.insight import Count, Gaps, Outcome, Record
+from bot.insight import SQLITE_PREFIX, Count, Gaps, Outcome, Record
 
-SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_SECONDS = 5
 """How long to wait for a database; recording waits, never an answer."""

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import discord
 
-from bot import render
+from bot import insight, render
 from bot.custom_ids import (
     NO_KIND,
     DeleteId,
@@ -100,6 +100,8 @@ class Reply:
     expires: bool = False
     """Disable the components once the walkthrough timeout passes."""
     not_found: bool = False
+    lookup: insight.Lookup | None = None
+    """What a /framework or /resources lookup asked and how it went, for guide insight."""
 
     def disabled(self) -> Reply:
         """Return this reply with every button and menu disabled (links still open)."""
@@ -185,10 +187,12 @@ def framework_reply(
         return framework_list_reply(snapshot, 0, asker=asker, hide=hide)
     found = snapshot.matcher.lookup(query)
     if found.framework is None:
-        return not_found_reply(
+        reply = not_found_reply(
             snapshot, query, found.suggestions, what="fw", hide=hide, mention=mention
         )
-    return card_reply(found.framework, asker=asker, hide=hide, mention=mention)
+    else:
+        reply = card_reply(found.framework, asker=asker, hide=hide, mention=mention)
+    return replace(reply, lookup=insight.lookup_of("framework", query, found))
 
 
 def card_reply(
@@ -224,12 +228,14 @@ def resources_reply(
     if found.framework is None:
         # Discord offers only the known kinds; should another come, a suggestion shows them all.
         known = kind if kind in tuple(ResourceKind) else None
-        return not_found_reply(
+        reply = not_found_reply(
             snapshot, query, found.suggestions, what="rs", kind=known, hide=hide, mention=mention
         )
-    return resource_page_reply(
-        found.framework, asker=asker, kind=kind, page=page, hide=hide, mention=mention
-    )
+    else:
+        reply = resource_page_reply(
+            found.framework, asker=asker, kind=kind, page=page, hide=hide, mention=mention
+        )
+    return replace(reply, lookup=insight.lookup_of("resources", query, found))
 
 
 def resource_page_reply(

@@ -15,6 +15,7 @@ from bot import replies
 from bot.clicks import Action, Delete, Edit, Send
 from bot.cooldown import AnswerCooldown
 from bot.payload import build_view, message_kwargs
+from bot.recorder import Recorder
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,17 @@ PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Chann
 class Responder:
     """Sends replies for cogs and click handlers, with the cooldown and walkthrough timeouts."""
 
-    def __init__(self, cooldown: AnswerCooldown, *, walkthrough_timeout: float) -> None:
+    def __init__(
+        self,
+        cooldown: AnswerCooldown,
+        *,
+        walkthrough_timeout: float,
+        recorder: Recorder | None = None,
+    ) -> None:
         self.cooldown = cooldown
         self.walkthrough_timeout = walkthrough_timeout
+        self.recorder = recorder
+        """Where lookups are recorded for guide insight; None records nothing."""
         self._expiries: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -51,6 +60,8 @@ class Responder:
                 # The first followup takes the place of the public "thinking" message and stays
                 # public; a private reply (a "did you mean") must not, so that message goes.
                 await interaction.delete_original_response()
+        if reply.lookup is not None and self.recorder is not None:
+            self.recorder.add(reply.lookup, guild_id=interaction.guild_id)
         await self.send(interaction, reply)
 
     async def send(self, interaction: discord.Interaction, reply: Reply) -> None:

@@ -112,7 +112,9 @@ def test_config_example_documents_every_key():
 
 def test_config_example_holds_the_defaults():
     assert load_config(REPO_ROOT / "config.example.toml", {}) == Config(
-        source=REPO_ROOT / "config.example.toml"
+        source=REPO_ROOT / "config.example.toml",
+        # The default insight file, beside the config file as every relative path is.
+        insight_url=f"sqlite:///{REPO_ROOT}/var/insight.sqlite3",
     )
 
 
@@ -227,3 +229,74 @@ def test_url_scheme_check_accepts_only_the_given_schemes(url, ok):
     else:
         with pytest.raises(ValueError, match=r"must be a URL starting with sqlite://\.\.\."):
             check(url)
+
+
+def test_config_insight_defaults_to_a_sqlite_file_under_var_kept_for_90_days(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text("")
+    config = load_config(path, {})
+    assert config.insight_url == f"sqlite:///{tmp_path}/var/insight.sqlite3"
+    assert config.insight_retention_days == 90
+    assert parse_config({}, {}, source=None).insight_url == "sqlite:///var/insight.sqlite3"
+
+
+def test_config_insight_sqlite_path_is_relative_to_the_config_file(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[insight]\nurl = "sqlite:///data/lookups.db"\nretention_days = 7\n')
+    config = load_config(path, {})
+    assert config.insight_url == f"sqlite:///{tmp_path}/data/lookups.db"
+    assert config.insight_retention_days == 7
+
+
+def test_config_insight_absolute_sqlite_path_stays(tmp_path):
+    raw = {"insight": {"url": "sqlite:////srv/guidebot/insight.db"}}
+    config = parse_config(raw, {}, source=tmp_path / "config.toml")
+    assert config.insight_url == "sqlite:////srv/guidebot/insight.db"
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://guidebot:secret@db.example:5432/guidebot", "postgres://db/guidebot", ""]
+)
+def test_config_insight_url_takes_postgresql_or_empty(url, tmp_path):
+    config = parse_config({"insight": {"url": url}}, {}, source=tmp_path / "config.toml")
+    assert config.insight_url == url
+
+
+def test_config_insight_from_the_environment():
+    environ = {"GUIDEBOT_INSIGHT_URL": "postgresql://...", "GUIDEBOT_INSIGHT_RETENTION_DAYS": "30"}
+    config = parse_config({"insight": {"url": "sqlite:///x.db"}}, environ, source=Path("c.toml"))
+    assert (config.insight_url, config.insight_retention_days) == ("postgresql://...", 30)
+    assert parse_config({}, {"GUIDEBOT_INSIGHT_URL": ""}, source=None).insight_url == ""
+
+
+@pytest.mark.parametrize(
+    ("raw", "environ", "problem"),
+    [
+        (
+            {"insight": {"url": "mysql://root:pw@db/guidebot"}},
+            {},
+            "c.toml: [insight] url must be a URL starting with sqlite://..., postgresql://..., "
+            "postgres://..., or empty to turn it off; got scheme 'mysql'",
+        ),
+        (
+            {},
+            {"GUIDEBOT_INSIGHT_URL": "sqlite://insight.db"},
+            "GUIDEBOT_INSIGHT_URL: [insight] url must be sqlite:///PATH (relative to the config "
+            "file; sqlite:////PATH for an absolute one)",
+        ),
+        (
+            {"insight": {"retention_days": -1}},
+            {},
+            "c.toml: [insight] retention_days must not be negative",
+        ),
+        (
+            {},
+            {"GUIDEBOT_INSIGHT_RETENTION_DAYS": "ninety"},
+            "GUIDEBOT_INSIGHT_RETENTION_DAYS: [insight] retention_days must be a whole number",
+        ),
+    ],
+)
+def test_config_a_wrong_insight_setting_is_one_line_naming_key_and_origin(raw, environ, problem):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(raw, environ, source=Path("c.toml"))
+    assert caught.value.problems == (problem,)
