@@ -13,7 +13,9 @@ from discord.gateway import DiscordWebSocket
 
 from bot.config import Config
 from bot.cooldown import Cooldown, LocalCooldown
+from bot.insight_store import open_store
 from bot.payload import NO_PINGS
+from bot.recorder import Recorder
 from bot.respond import Responder, report_error
 from bot.store import GuideStore
 from bot.views import DYNAMIC_ITEMS
@@ -59,9 +61,16 @@ class GuideBot(commands.Bot):
         )
         self.config = config
         self.store = store
+        self.recorder = (
+            Recorder(open_store(config.insight_url), retention_days=config.insight_retention_days)
+            if config.insight_url
+            else None
+        )
+        """Records lookups for guide insight; None when [insight] url is empty."""
         self.responder = Responder(
             LocalCooldown(Cooldown(config.cooldown_seconds)),
             walkthrough_timeout=config.walkthrough_timeout_seconds,
+            recorder=self.recorder,
         )
         self.reload_lock = asyncio.Lock()
 
@@ -72,6 +81,8 @@ class GuideBot(commands.Bot):
             # never asks for the gateway URL, so ask as Discord documents and use the answer.
             _shards, url, _limits = await self.http.get_bot_gateway()
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        if self.recorder is not None:
+            self.recorder.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -93,8 +104,10 @@ class GuideBot(commands.Bot):
         )
 
     async def close(self) -> None:
-        """Stop pending timers, then disconnect."""
+        """Stop pending timers, write the lookups still queued, then disconnect."""
         self.responder.close()
+        if self.recorder is not None:
+            await self.recorder.close()
         await super().close()
 
 

@@ -76,6 +76,7 @@ class Recorder:
         self._writer: asyncio.Task[None] | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._in_flight: asyncio.Task[None] | None = None
+        self._closed = False
 
     def start(self) -> None:
         """Start writing and pruning in the background."""
@@ -91,7 +92,13 @@ class Recorder:
             self._drop(1, f"{self._queue.maxsize} lookups are already waiting to be written")
 
     async def close(self) -> None:
-        """Stop the background tasks, write what is still queued (within a few seconds), close."""
+        """Stop the background tasks, write what is still queued (within a few seconds), close.
+
+        Closing twice is closing once.
+        """
+        if self._closed:
+            return
+        self._closed = True
         for task in (self._pruner, self._writer):
             if task is not None:
                 task.cancel()
