@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from bot.insight import Count, Gaps, Outcome, format_gaps, lookup_of, normalize_query
+from bot import replies
+from bot.insight import Count, Gaps, Lookup, Outcome, format_gaps, lookup_of, normalize_query
 from bot.matching import Matcher
+from bot.store import Snapshot
 from tests.conftest import make_guide
 
 MATCHER = Matcher(make_guide().frameworks)
@@ -103,3 +105,36 @@ def test_the_text_report_of_an_empty_window() -> None:
         "Most asked frameworks:",
         "  (none)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda s: replies.framework_reply(s, "Djagno", asker=7),
+            Lookup(
+                command="framework", query="djagno", outcome=Outcome.ANSWERED, framework="django"
+            ),
+        ),
+        (
+            lambda s: replies.framework_reply(s, "zzzzzzzz", asker=7, hide=True),
+            Lookup(
+                command="framework", query="zzzzzzzz", outcome=Outcome.NOT_FOUND, framework=None
+            ),
+        ),
+        (
+            lambda s: replies.resources_reply(s, "flsk djngo", asker=7, kind="video"),
+            Lookup(
+                command="resources", query="flsk djngo", outcome=Outcome.SUGGESTED, framework=None
+            ),
+        ),
+        (
+            # The framework answered; that it has no video is the guide's answer, not a miss.
+            lambda s: replies.resources_reply(s, "flask", asker=7, kind="video"),
+            Lookup(command="resources", query="flask", outcome=Outcome.ANSWERED, framework="flask"),
+        ),
+        (lambda s: replies.framework_reply(s, "", asker=7), None),  # the list: no lookup
+    ],
+)
+def test_a_lookup_reply_carries_what_to_record(build, expected) -> None:
+    assert build(Snapshot.of(make_guide())).lookup == expected
