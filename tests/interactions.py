@@ -1,0 +1,172 @@
+"""A recording stand-in for `discord.Interaction`, for unit tests of the Discord adapters.
+
+Every call is bound to discord.py's own signature of the method it stands for, so a call that
+discord.py would refuse fails the test; it is then recorded in order, and can be made to fail
+the way Discord fails it. The end-to-end tests check the same code against the emulator.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+from discord.state import ConnectionState
+
+GUILD_ID = 10
+CHANNEL_ID = 20
+REASONS = {400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Server Error"}
+UNKNOWN_WEBHOOK = 10015
+_STATE = ConnectionState(dispatch=lambda *_: None, handlers={}, hooks={}, http=None)  # type: ignore[arg-type]
+_IDS = itertools.count(1000)
+
+
+def http_error(status: int, code: int = 0, message: str = "") -> discord.HTTPException:
+    """Return the exception discord.py raises when Discord answers `status` with `code`."""
+    response = SimpleNamespace(status=status, reason=REASONS.get(status, "Error"))
+    return discord.HTTPException(response, {"code": code, "message": message})  # type: ignore[arg-type]
+
+
+def make_message(channel_id: int = CHANNEL_ID) -> discord.Message:
+    """Return a message as Discord hands back a posted one: an id and a jump URL."""
+    data: Any = {
+        "id": str(next(_IDS)),
+        "channel_id": str(channel_id),
+        "author": {"id": "1", "username": "guidebot", "discriminator": "0", "avatar": None},
+        "content": "",
+        "timestamp": "2026-01-01T00:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+    }
+    channel = discord.PartialMessageable(state=_STATE, id=channel_id, guild_id=GUILD_ID)
+    return discord.Message(state=_STATE, channel=channel, data=data)
+
+
+@dataclass
+class Call:
+    """One call the code under test made, by the name it has on an `Interaction`."""
+
+    name: str
+    kwargs: dict[str, Any]
+
+
+@dataclass
+class FakeInteraction:
+    """An interaction whose responses are recorded in `calls` instead of sent."""
+
+    channel_id: int | None = CHANNEL_ID
+    message: discord.Message | None = None
+    """The message a clicked component sits on."""
+    data: dict[str, Any] = field(default_factory=lambda: {"name": "framework"})
+    id: int = field(default_factory=lambda: next(_IDS))
+    calls: list[Call] = field(default_factory=list)
+    posted: list[discord.Message] = field(default_factory=list)
+    """The messages Discord would have posted, in order."""
+    failures: dict[str, list[BaseException]] = field(default_factory=dict)
+    on_call: Callable[[Call], None] = lambda _call: None
+    """Called after each call is recorded (and before it fails, if it is to fail)."""
+
+    def __post_init__(self) -> None:
+        self.response = FakeResponse(self)
+        self.followup = FakeFollowup(self)
+
+    def fail(self, name: str, *errors: BaseException) -> None:
+        """Make the next calls of `name` (e.g. "response.send_message") raise `errors`."""
+        self.failures.setdefault(name, []).extend(errors)
+
+    def names(self) -> list[str]:
+        """Return the names of the calls made, in order."""
+        return [call.name for call in self.calls]
+
+    def only(self, name: str) -> Call:
+        """Return the one call of `name`; fail if there is not exactly one."""
+        (call,) = [call for call in self.calls if call.name == name]
+        return call
+
+    def post(self) -> discord.Message:
+        """Return a new message in this interaction's channel, as Discord posts one."""
+        message = make_message(self.channel_id or CHANNEL_ID)
+        self.posted.append(message)
+        return message
+
+    async def delete_original_response(self) -> None:
+        """Stand in for `discord.Interaction.delete_original_response`."""
+        self.record("delete_original_response", discord.Interaction.delete_original_response)
+
+    async def edit_original_response(self, **kwargs: Any) -> discord.InteractionMessage:
+        """Stand in for `discord.Interaction.edit_original_response`."""
+        self.record("edit_original_response", discord.Interaction.edit_original_response, kwargs)
+        return self.message  # type: ignore[return-value]
+
+    def record(
+        self, name: str, real: Callable[..., Any], kwargs: dict[str, Any] | None = None
+    ) -> None:
+        """Check the call against `real`'s signature, record it, and raise a queued failure.
+
+        Only the interaction's response can come first: Discord knows no followup or original
+        message of an interaction before it is answered.
+        """
+        kwargs = kwargs or {}
+        inspect.signature(real).bind(None, **kwargs)
+        if not name.startswith("response.") and not self.response.is_done():
+            raise http_error(404, UNKNOWN_WEBHOOK, "Unknown Webhook")
+        call = Call(name, kwargs)
+        self.calls.append(call)
+        self.on_call(call)
+        queued = self.failures.get(name)
+        if queued:
+            raise queued.pop(0)
+
+
+class FakeResponse:
+    """Stands in for `discord.InteractionResponse`: done once a call has succeeded."""
+
+    def __init__(self, interaction: FakeInteraction) -> None:
+        self._interaction = interaction
+        self._done = False
+
+    def is_done(self) -> bool:
+        """Whether the interaction has had its one response."""
+        return self._done
+
+    async def defer(self, **kwargs: Any) -> None:
+        """Stand in for `discord.InteractionResponse.defer`."""
+        self._respond("defer", discord.InteractionResponse.defer, kwargs)
+
+    async def send_message(self, **kwargs: Any) -> SimpleNamespace:
+        """Stand in for `discord.InteractionResponse.send_message`; the message is its resource."""
+        self._respond("send_message", discord.InteractionResponse.send_message, kwargs)
+        return SimpleNamespace(resource=self._interaction.post())
+
+    async def edit_message(self, **kwargs: Any) -> None:
+        """Stand in for `discord.InteractionResponse.edit_message`."""
+        self._respond("edit_message", discord.InteractionResponse.edit_message, kwargs)
+
+    def _respond(self, name: str, real: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+        if self._done:
+            raise discord.InteractionResponded(self._interaction)  # type: ignore[arg-type]
+        self._interaction.record(f"response.{name}", real, kwargs)
+        self._done = True
+
+
+class FakeFollowup:
+    """Stands in for the interaction's followup `discord.Webhook`."""
+
+    def __init__(self, interaction: FakeInteraction) -> None:
+        self._interaction = interaction
+
+    async def send(self, **kwargs: Any) -> discord.Message:
+        """Stand in for `discord.Webhook.send`; returns the message, as with `wait=True`."""
+        self._interaction.record("followup.send", discord.Webhook.send, kwargs)
+        return self._interaction.post()

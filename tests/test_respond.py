@@ -1,0 +1,311 @@
+"""bot/respond.py on its own: deferring, the one response, the cooldown, and errors told kindly.
+
+The end-to-end tests drive the same code through the emulator; these reach each branch directly,
+with a recording interaction (tests/interactions.py) in place of discord.py's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+import discord
+import pytest
+from discord import app_commands
+
+from bot import replies, respond
+from bot.cooldown import Cooldown, LocalCooldown
+from bot.replies import Reply
+from bot.respond import GENERIC_ERROR, Responder, report_error
+from bot.store import Snapshot
+from bot.walkthrough import Walkthrough
+from tests.conftest import make_guide
+from tests.interactions import Call, FakeInteraction, http_error
+
+SNAPSHOT = Snapshot.of(make_guide())
+CARD = replies.framework_reply(SNAPSHOT, "django", asker=1)
+DID_YOU_MEAN = replies.framework_reply(SNAPSHOT, "djangoo flsk", asker=1)
+LOST = [(404, respond.UNKNOWN_INTERACTION), (400, respond.ALREADY_ACKNOWLEDGED)]
+GAVE_UP = [429, 500, 503]
+
+
+def responder(*, timeout: float = 900.0) -> Responder:
+    return Responder(LocalCooldown(Cooldown(60)), walkthrough_timeout=timeout)
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def description(call: Call) -> str:
+    """The text of the one embed a call sent."""
+    embeds = call.kwargs.get("embeds") or [call.kwargs["embed"]]
+    return embeds[0].description or ""
+
+
+# --- Deferring ------------------------------------------------------------------------------
+
+
+def test_a_quick_answer_is_the_first_response_with_no_defer() -> None:
+    interaction = FakeInteraction()
+
+    run(responder().answer(interaction, lambda: CARD, hidden=False))
+
+    assert interaction.names() == ["response.send_message"]
+    assert interaction.only("response.send_message").kwargs["ephemeral"] is False
+
+
+def answer_slowly(
+    monkeypatch: pytest.MonkeyPatch, interaction: FakeInteraction, reply: Reply, *, hidden: bool
+) -> None:
+    """Answer with a build that finishes only once the bot has deferred: past the deadline."""
+    monkeypatch.setattr(respond, "DEFER_AFTER_SECONDS", 0.01)
+    deferred = threading.Event()
+    interaction.on_call = lambda call: deferred.set() if call.name == "response.defer" else None
+
+    def build() -> Reply:
+        assert deferred.wait(timeout=10), "the bot never deferred"
+        return reply
+
+    run(responder().answer(interaction, build, hidden=hidden))
+
+
+def test_a_slow_answer_defers_then_follows_up_in_the_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    interaction = FakeInteraction()
+
+    answer_slowly(monkeypatch, interaction, CARD, hidden=False)
+
+    assert interaction.names() == ["response.defer", "followup.send"]
+    assert interaction.only("response.defer").kwargs == {"ephemeral": False, "thinking": True}
+    assert interaction.only("followup.send").kwargs["ephemeral"] is False
+
+
+def test_a_private_answer_after_a_public_defer_removes_the_public_thinking_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    interaction = FakeInteraction()
+
+    answer_slowly(monkeypatch, interaction, DID_YOU_MEAN, hidden=False)
+
+    # The first followup would take the place of the public "thinking…" and be public too.
+    assert interaction.names() == ["response.defer", "delete_original_response", "followup.send"]
+    assert interaction.only("followup.send").kwargs["ephemeral"] is True
+
+
+def test_a_slow_hidden_answer_defers_privately_and_deletes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    interaction = FakeInteraction()
+
+    answer_slowly(monkeypatch, interaction, DID_YOU_MEAN, hidden=True)
+
+    assert interaction.names() == ["response.defer", "followup.send"]
+    assert interaction.only("response.defer").kwargs == {"ephemeral": True, "thinking": True}
+    assert interaction.only("followup.send").kwargs["ephemeral"] is True
+
+
+# --- The cooldown -------------------------------------------------------------------------
+
+
+def test_the_same_public_answer_twice_in_a_channel_points_to_the_first() -> None:
+    bot = responder()
+    first, second, elsewhere = FakeInteraction(), FakeInteraction(), FakeInteraction(channel_id=21)
+
+    async def ask() -> None:
+        for interaction in (first, second, elsewhere):
+            await bot.send(interaction, CARD)
+
+    run(ask())
+
+    sent = first.only("response.send_message")
+    pointer = second.only("response.send_message")
+    assert sent.kwargs["embeds"][0].title == "Django"
+    assert pointer.kwargs["ephemeral"] is True
+    link = first.posted[0].jump_url
+    assert description(pointer) == f"That answer was posted in this channel [just above]({link})."
+    assert elsewhere.only("response.send_message").kwargs["embeds"][0].title == "Django"
+
+
+def test_an_answer_that_failed_to_post_lets_the_next_asker_have_it() -> None:
+    bot = responder()
+    failed, next_asker = FakeInteraction(), FakeInteraction()
+    failed.fail("response.send_message", http_error(500))
+
+    async def ask() -> None:
+        with pytest.raises(discord.HTTPException):
+            await bot.send(failed, CARD)
+        await bot.send(next_asker, CARD)
+
+    run(ask())
+
+    assert next_asker.only("response.send_message").kwargs["embeds"][0].title == "Django"
+
+
+def test_a_deleted_answer_lets_the_next_asker_have_it_again() -> None:
+    bot = responder()
+    first = FakeInteraction()
+
+    async def ask_delete_ask() -> FakeInteraction:
+        await bot.send(first, CARD)
+        click = FakeInteraction(message=first.posted[0])
+        await bot.delete(click)
+        assert click.names() == ["response.defer", "delete_original_response"]
+        again = FakeInteraction()
+        await bot.send(again, CARD)
+        return again
+
+    again = run(ask_delete_ask())
+
+    assert again.only("response.send_message").kwargs["embeds"][0].title == "Django"
+
+
+# --- Editing and expiry -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_an_edit_replaces_the_message_through_whichever_response_is_left(deferred: bool) -> None:
+    interaction = FakeInteraction()
+
+    async def edit() -> None:
+        if deferred:
+            await interaction.response.defer()
+        await responder().edit(interaction, CARD)
+
+    run(edit())
+
+    expected = "edit_original_response" if deferred else "response.edit_message"
+    assert interaction.names()[-1] == expected
+    assert interaction.only(expected).kwargs["embeds"][0].title == "Django"
+
+
+def test_a_walkthrough_left_alone_is_disabled_once_its_timeout_passes() -> None:
+    walk = replies.walkthrough_reply(Walkthrough(SNAPSHOT.guide), owner=1)
+    interaction = FakeInteraction()
+
+    async def start_and_wait() -> None:
+        bot = responder(timeout=0.01)
+        disabled = asyncio.Event()
+        interaction.on_call = lambda call: (
+            disabled.set() if call.name == "edit_original_response" else None
+        )
+        await bot.send(interaction, walk)
+        await asyncio.wait_for(disabled.wait(), timeout=10)
+        bot.close()
+
+    run(start_and_wait())
+
+    view = interaction.only("edit_original_response").kwargs["view"]
+    buttons = [item for item in view.children if isinstance(item, discord.ui.Button)]
+    assert buttons
+    assert all(button.disabled for button in buttons if button.url is None)
+
+
+# --- Errors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "code"), LOST, ids=["10062", "40060"])
+def test_a_lost_interaction_is_logged_once_and_not_answered(
+    status: int, code: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction = FakeInteraction()
+    error = http_error(status, code, "Unknown interaction")
+
+    run(report_error(interaction, app_commands.CommandInvokeError(command_stub(), error)))
+
+    assert interaction.calls == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"interaction {interaction.id} could not be answered: Unknown interaction"
+    ]
+    assert caplog.records[0].levelno == logging.WARNING
+
+
+@pytest.mark.parametrize("status", GAVE_UP)
+def test_after_a_rate_limit_or_server_error_no_reply_takes_the_same_route(
+    status: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction = FakeInteraction()
+
+    run(report_error(interaction, http_error(status, 0, "slow down")))
+
+    assert interaction.calls == []
+    assert [r.getMessage() for r in caplog.records] == [
+        f"gave up on interaction {interaction.id}: Discord answered {status} slow down"
+    ]
+
+
+@pytest.mark.parametrize("deferred", [False, True])
+def test_an_unexpected_error_is_logged_with_its_traceback_and_told_privately(
+    deferred: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction = FakeInteraction()
+
+    async def fail() -> None:
+        if deferred:
+            await interaction.response.defer(thinking=True)
+        await report_error(interaction, RuntimeError("boom"))
+
+    run(fail())
+
+    told = interaction.only("followup.send" if deferred else "response.send_message")
+    assert told.kwargs["ephemeral"] is True
+    assert description(told) == GENERIC_ERROR
+    (record,) = caplog.records
+    assert record.levelno == logging.ERROR
+    assert record.getMessage() == f"command failed: framework (interaction {interaction.id})"
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "boom"
+
+
+@pytest.mark.parametrize(
+    ("error", "told"),
+    [
+        (
+            app_commands.MissingPermissions(["manage_guild"]),
+            "You need the Manage Server permission for that.",
+        ),
+        (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 5), 4.2), "try again in 4 s"),
+        (app_commands.CheckFailure(), "You can't use that command here."),
+    ],
+)
+def test_a_user_error_is_told_plainly_and_not_logged_as_a_failure(
+    error: app_commands.AppCommandError, told: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    interaction = FakeInteraction()
+
+    run(report_error(interaction, error))
+
+    call = interaction.only("response.send_message")
+    assert call.kwargs["ephemeral"] is True
+    assert told in description(call)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_an_error_reply_that_fails_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    interaction = FakeInteraction()
+    interaction.fail("response.send_message", http_error(500))
+
+    run(report_error(interaction, RuntimeError("boom")))
+
+    assert "could not tell the user about an error: 500 Server Error" in caplog.text
+
+
+def test_a_click_handler_that_fails_is_reported_to_the_clicker() -> None:
+    interaction = FakeInteraction(data={"custom_id": "gb:del:1"})
+
+    async def broken() -> None:
+        raise LookupError("no such framework")
+
+    run(responder().guarded(interaction, broken()))
+
+    assert description(interaction.only("response.send_message")) == GENERIC_ERROR
+
+
+def command_stub() -> Any:
+    """A command for CommandInvokeError, which only keeps it for its name."""
+
+    async def framework(interaction: discord.Interaction) -> None:
+        """Answer."""
+
+    return app_commands.Command(name="framework", description="Answer.", callback=framework)
