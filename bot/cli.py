@@ -13,13 +13,13 @@ import os
 import signal
 import stat
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import discord
 from discord import app_commands
 
-from bot import replies
+from bot import insight, replies
 from bot.bot import EXTENSIONS, GuideBot
 from bot.config import TOKEN_ENV, Config, ConfigError, load_config, port
 from bot.console import (
@@ -32,6 +32,7 @@ from bot.console import (
     render_reply,
 )
 from bot.guide import GuideError, load_guide
+from bot.insight_store import InsightError, InsightStore, open_store
 from bot.logs import setup_logging
 from bot.payload import callback_body
 from bot.store import GuideStore, Snapshot
@@ -111,6 +112,23 @@ def _parser() -> argparse.ArgumentParser:
             "--json", action="store_true", help="print the interaction callback body Discord gets"
         )
         command.set_defaults(handler=_ask if name == "ask" else _complete)
+
+    gaps = sub.add_parser("gaps", help="show what learners looked for and the guide did not answer")
+    gaps.add_argument(
+        "--days",
+        type=_whole(1, insight.MAX_DAYS),
+        default=insight.DEFAULT_DAYS,
+        help=f"look back this many days (default: {insight.DEFAULT_DAYS})",
+    )
+    gaps.add_argument("--guild", type=int, help="only this server (default: every server)")
+    gaps.add_argument(
+        "--limit",
+        type=_whole(1, None),
+        default=insight.DEFAULT_LIMIT,
+        help=f"rows in each list (default: {insight.DEFAULT_LIMIT})",
+    )
+    gaps.add_argument("--json", action="store_true", help="print the report as JSON")
+    gaps.set_defaults(handler=_gaps)
     return parser
 
 
@@ -129,6 +147,46 @@ def _port(text: str) -> int:
         return port(int(text))
     except ValueError as error:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from error
+
+
+def _whole(low: int, high: int | None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (no upper bound when None)."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if number < low or (high is not None and number > high):
+            upto = f" to {high}" if high is not None else " or more"
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from {low}{upto}")
+        return number
+
+    return parse
+
+
+def _gaps(args: argparse.Namespace) -> int:
+    config = _config(args)
+    if not config.insight_url:
+        _fail("lookups are not recorded: [insight] url is empty (see config.example.toml)")
+        return EXIT_FAILURE
+    try:
+        gaps = asyncio.run(_report(open_store(config.insight_url), args))
+    except InsightError as error:
+        _fail(f"cannot read the recorded lookups: {error}")
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(gaps.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(insight.format_gaps(gaps, days=args.days, guild_id=args.guild))
+    return EXIT_OK
+
+
+async def _report(store: InsightStore, args: argparse.Namespace) -> insight.Gaps:
+    try:
+        return await store.report(days=args.days, guild_id=args.guild, limit=args.limit)
+    finally:
+        await store.close()
 
 
 def _guide_path(args: argparse.Namespace) -> Path:

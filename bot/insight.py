@@ -23,6 +23,8 @@ QUERY_LIMIT = 100
 """Characters of a normalized query that are kept."""
 DEFAULT_DAYS = 30
 """The window a gaps report looks back over when none is asked for."""
+MAX_DAYS = 36_500
+"""The longest window a report can ask for (a century: older rows are long gone)."""
 DEFAULT_LIMIT = 10
 """Rows in each list of a gaps report when none is asked for."""
 
@@ -146,16 +148,16 @@ def percent(share: float | None) -> str:
     return "no lookups" if share is None else f"{share:.0%}"
 
 
-def describe_window(days: int, guild_id: int | None = None) -> str:
-    """Return "the last 30 days, server 123" or "..., all servers" for a report's heading."""
-    span = "the last day" if days == 1 else f"the last {days} days"
-    return f"{span}, {'all servers' if guild_id is None else f'server {guild_id}'}"
+def span(days: int) -> str:
+    """Return "the last 30 days" (or "the last day") for a report's heading."""
+    return "the last day" if days == 1 else f"the last {days} days"
 
 
 def format_gaps(gaps: Gaps, *, days: int, guild_id: int | None) -> str:
     """Return the report as plain text for a terminal."""
     lines = [
-        f"Lookups in {describe_window(days, guild_id)}: {gaps.lookups}, "
+        f"Lookups in {span(days)}, {'all servers' if guild_id is None else f'server {guild_id}'}: "
+        f"{gaps.lookups}, "
         f"{gaps.answered_at_once} answered at once ({percent(gaps.share_answered)})",
         "",
         "Most asked, found nothing:",

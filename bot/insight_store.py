@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -145,6 +145,11 @@ class InsightStore(abc.ABC):
     @abc.abstractmethod
     async def gaps(self, *, since: datetime, guild_id: int | None, limit: int) -> Gaps:
         """Return the report of the records made since `since`, in one server or in all."""
+
+    async def report(self, *, days: int, guild_id: int | None, limit: int) -> Gaps:
+        """Return the report of the last `days` days, in one server or (None) in all."""
+        since = datetime.now(UTC) - timedelta(days=days)
+        return await self.gaps(since=since, guild_id=guild_id, limit=limit)
 
     @abc.abstractmethod
     async def schema_version(self) -> int:

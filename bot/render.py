@@ -6,12 +6,13 @@ Pure functions: no I/O and no interaction, so everything here is tested synchron
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 import discord
 
 from bot.guide import Framework, Guide, Resource
+from bot.insight import Gaps, percent, span
 from bot.matching import Suggestion
 from bot.walkthrough import Step, Walkthrough
 
@@ -264,6 +265,32 @@ def message_embed(title: str, text: str) -> discord.Embed:
             colour=COLOUR_NOT_FOUND,
         )
     )
+
+
+def gaps_embed(gaps: Gaps, *, days: int, names: Mapping[str, str]) -> discord.Embed:
+    """Return the gaps report of one server: its misses, its frameworks, the share answered.
+
+    Queries are learners' text, shown as `quote_query` shows them; `names` gives the guide's
+    name of each framework key that is still in it.
+    """
+    window = span(days)
+    if gaps.lookups:
+        text = (
+            f"In {window}, learners here made **{gaps.lookups}** lookups; "
+            f"**{percent(gaps.share_answered)}** found a framework at once."
+        )
+    else:
+        text = f"No lookups were recorded here in {window}."
+    embed = discord.Embed(title="What learners looked for", description=text, colour=COLOUR_CARD)
+    misses = [f"**{miss.count}** {quote_query(miss.name)}" for miss in gaps.misses]
+    answered = [
+        f"**{hit.count}** {discord.utils.escape_markdown(names.get(hit.name, hit.name))}"
+        for hit in gaps.answered
+    ]
+    embed.add_field(name="Most asked, found nothing", value=_joined(misses, "\n"), inline=False)
+    embed.add_field(name="Most asked frameworks", value=_joined(answered, "\n"), inline=False)
+    embed.set_footer(text="A miss is a query no framework answered at once.")
+    return fit(embed)
 
 
 def fit(embed: discord.Embed) -> discord.Embed:

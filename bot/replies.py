@@ -470,6 +470,16 @@ def reload_reply(result: Reload, store: GuideStore) -> Reply:
     return notice_reply("Reload failed", head + problems)
 
 
+def gaps_reply(snapshot: Snapshot, gaps: insight.Gaps, *, days: int) -> Reply:
+    """Answer `/guide gaps`: the report, privately, with the guide's names for its frameworks."""
+    names = {
+        hit.name: framework.name
+        for hit in gaps.answered
+        if (framework := snapshot.guide.framework(hit.name)) is not None
+    }
+    return Reply(embeds=(render.gaps_embed(gaps, days=days, names=names),), ephemeral=True)
+
+
 def status_reply(store: GuideStore) -> Reply:
     """Answer `/guide status`: the guide served, and the last failed reload until one succeeds."""
     snapshot = store.current

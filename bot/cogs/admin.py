@@ -1,4 +1,4 @@
-"""/guide reload and /guide status for admins, and the optional reload on file change."""
+"""/guide reload, status and gaps for admins, and the optional reload on file change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import replies
+from bot import insight, replies
+from bot.insight_store import InsightError, InsightStore
 from bot.store import GuideStore, Reload, ReloadCause
 
 log = logging.getLogger(__name__)
@@ -21,11 +22,18 @@ class Admin(commands.GroupCog, group_name="guide"):
     """Manage the guide the bot serves."""
 
     def __init__(
-        self, store: GuideStore, lock: asyncio.Lock, *, watch_seconds: float | None
+        self,
+        store: GuideStore,
+        lock: asyncio.Lock,
+        *,
+        watch_seconds: float | None,
+        lookups: InsightStore | None = None,
     ) -> None:
         self.store = store
         self.lock = lock
         self.watch_seconds = watch_seconds
+        self.lookups = lookups
+        """The recorded lookups that /guide gaps reports on; None when recording is off."""
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -54,6 +62,37 @@ class Admin(commands.GroupCog, group_name="guide"):
         reply = replies.status_reply(self.store)
         await interaction.response.send_message(embeds=list(reply.embeds), ephemeral=True)
 
+    @app_commands.command(name="gaps")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def gaps(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, insight.MAX_DAYS] = insight.DEFAULT_DAYS,
+    ) -> None:
+        """Show what learners here looked for and did not find, and what they asked most.
+
+        Args:
+            days: How many days back to look (30 if not given).
+        """
+        guild_id = interaction.guild_id
+        if self.lookups is None or guild_id is None:  # guild_only: a server's, never everyone's
+            text = "Lookups are not recorded: `[insight] url` is empty in the bot's config."
+            reply = replies.notice_reply("Insight is off", text)
+            await interaction.response.send_message(embeds=list(reply.embeds), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            gaps = await self.lookups.report(
+                days=days, guild_id=guild_id, limit=insight.DEFAULT_LIMIT
+            )
+        except InsightError as error:
+            log.warning("/guide gaps: %s", error)
+            text = "The database of recorded lookups did not answer; the bot's log says why."
+            reply = replies.notice_reply("Insight unavailable", text)
+        else:
+            reply = replies.gaps_reply(self.store.current, gaps, days=days)
+        await interaction.followup.send(embeds=list(reply.embeds), ephemeral=True)
+
     @tasks.loop(seconds=2)
     async def watch(self) -> None:
         """Reload the guide when its file changes on disk."""
@@ -70,4 +109,7 @@ async def setup(bot: commands.Bot) -> None:
     """Load the Admin cog."""
     config = bot.config  # type: ignore[attr-defined]
     watch = config.watch_interval_seconds if config.watch_guide else None
-    await bot.add_cog(Admin(bot.store, bot.reload_lock, watch_seconds=watch))  # type: ignore[attr-defined]
+    recorder = bot.recorder  # type: ignore[attr-defined]
+    lookups = recorder.store if recorder is not None else None
+    store, lock = bot.store, bot.reload_lock  # type: ignore[attr-defined]
+    await bot.add_cog(Admin(store, lock, watch_seconds=watch, lookups=lookups))
