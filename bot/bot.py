@@ -76,11 +76,6 @@ class GuideBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Load the cogs and click handlers; sync to the dev server when one is configured."""
-        if self.config.api_base:
-            # Another API (the test emulator) has its own gateway. discord.py's plain Client
-            # never asks for the gateway URL, so ask as Discord documents and use the answer.
-            _shards, url, _limits = await self.http.get_bot_gateway()
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         if self.recorder is not None:
             self.recorder.start()
         for extension in EXTENSIONS:
@@ -92,6 +87,15 @@ class GuideBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to the dev server %s", len(synced), guild_id)
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        """Connect to the gateway (the HTTP endpoint logs in without ever calling this)."""
+        if self.config.api_base:
+            # Another API (the test emulator) has its own gateway. discord.py's plain Client
+            # never asks for the gateway URL, so ask as Discord documents and use the answer.
+            _shards, url, _limits = await self.http.get_bot_gateway()
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        await super().connect(reconnect=reconnect)
 
     async def on_ready(self) -> None:
         """Log who we are once connected."""

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import discord
+from aiohttp import web
 from discord import app_commands
 
-from bot import insight, replies
+from bot import endpoint, insight, replies
 from bot.bot import EXTENSIONS, GuideBot
 from bot.config import TOKEN_ENV, Config, ConfigError, load_config, port
 from bot.console import (
@@ -49,6 +50,9 @@ OFFLINE_USER_ID = 0
 DEMO_COMMAND = "/framework djagno"
 TOKEN_REJECTED = f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)"
 GATEWAY_AUTHENTICATION_FAILED = 4004
+PUBLIC_KEY_ENV = "DISCORD_PUBLIC_KEY"
+DEFAULT_HTTP_HOST = "127.0.0.1"
+DEFAULT_HTTP_PORT = 8080
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,6 +95,15 @@ def _parser() -> argparse.ArgumentParser:
         help="serve /metrics and /healthz on port N (0: off); wins over [metrics] port",
     )
     run.set_defaults(handler=_run)
+
+    serve = sub.add_parser(
+        "serve", help="answer Discord's interactions as an HTTP endpoint, with no gateway"
+    )
+    serve.add_argument("--host", help=f"address to listen on (default: {DEFAULT_HTTP_HOST})")
+    serve.add_argument(
+        "--port", type=int, help=f"port to listen on (default: {DEFAULT_HTTP_PORT}; 0: any free)"
+    )
+    serve.set_defaults(handler=_serve_http)
 
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="register in this server only (instant, for tests)")
@@ -333,6 +346,81 @@ async def _serve(config: Config, store: GuideStore) -> int:
                 _fail(f"Discord closed the gateway for good: code {error.code} {error.reason}")
             return EXIT_FAILURE
     return EXIT_OK
+
+
+def _serve_http(args: argparse.Namespace) -> int:
+    app = _http_app(args)
+    if app is None:
+        return EXIT_FAILURE
+    host = args.host or DEFAULT_HTTP_HOST
+    port = DEFAULT_HTTP_PORT if args.port is None else args.port
+    return asyncio.run(_listen(app, host, port))
+
+
+async def http_app(argv: Sequence[str] | None = None) -> web.Application:
+    """Return the HTTP endpoint as an aiohttp application, for a process manager of your own.
+
+    `python -m aiohttp.web -H HOST -P PORT bot.cli:http_app` runs it; so does gunicorn's
+    `aiohttp.GunicornWebWorker`. The settings come from `--config PATH` in `argv` (default:
+    ./config.toml if any) and the environment, as for `guidebot serve`.
+
+    Raises:
+        SystemExit: the settings cannot serve (the reason is printed on one line).
+    """
+    args = _parser().parse_args(["--config", *argv] if argv else [])
+    app = _http_app(args)
+    if app is None:
+        raise SystemExit(EXIT_FAILURE)
+    return app
+
+
+def _http_app(args: argparse.Namespace) -> web.Application | None:
+    """Check the public key and read the config and the guide; None: cannot serve."""
+    try:
+        key = endpoint.verify_key(os.environ.get(PUBLIC_KEY_ENV, ""))
+    except endpoint.PublicKeyError as error:
+        _fail(f"{error}; set {PUBLIC_KEY_ENV}")
+        return None
+    online = _online(args)
+    if online is None:
+        return None
+    config, store = online
+    _point_at_api(config)
+    # The warning that an endpoint URL keeps interactions off the gateway is moot here.
+    logging.getLogger("discord.client").addFilter(_not_about_the_endpoint_url)
+    return endpoint.build_app(GuideBot(config, store), key, token=config.token)
+
+
+async def _listen(app: web.Application, host: str, port: int) -> int:
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    try:
+        await runner.setup()
+    except discord.LoginFailure:
+        _fail(TOKEN_REJECTED)
+        return EXIT_FAILURE
+    try:
+        # Several workers may listen on one port; the kernel spreads connections over them.
+        site = web.TCPSite(runner, host, port, reuse_port=True)
+        try:
+            await site.start()
+        except OSError as error:
+            _fail(f"cannot listen on {host}:{port}: {error.strerror}")
+            return EXIT_FAILURE
+        bound_host, bound_port = runner.addresses[0][:2]
+        log.info("answering interactions at http://%s:%d/interactions", bound_host, bound_port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+    return EXIT_OK
+
+
+def _not_about_the_endpoint_url(record: logging.LogRecord) -> bool:
+    return "interaction endpoint URL set" not in record.getMessage()
 
 
 def _sync(args: argparse.Namespace) -> int:

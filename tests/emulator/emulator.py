@@ -24,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from nacl.signing import SigningKey
 
 from tests.emulator import payloads
+from tests.emulator.endpoint import Endpoint
 from tests.emulator.gateway import DEFAULT_HEARTBEAT_INTERVAL_MS, Gateway
 from tests.emulator.payloads import (
     APPLICATION_COMMAND,
@@ -100,6 +102,10 @@ class DiscordEmulator:
         self.token_lifetime = token_lifetime
         self.reject_invalid = reject_invalid
         self.validator = SpecValidator(spec_path)
+        self.signing_key = SigningKey.generate()
+        """The application's Ed25519 key: interactions sent to an endpoint are signed with it."""
+        self.endpoint: Endpoint | None = None
+        """The bot's HTTP interactions endpoint, once `use_endpoint` is called."""
         self.gateway = Gateway(self, heartbeat_interval_ms)
         self.gateway.recommended_shards = shards
         self.rest = RestApi(self)
@@ -140,6 +146,8 @@ class DiscordEmulator:
         """Close the gateway connections and stop serving; the records stay."""
         if self._runner is None:
             return
+        if self.endpoint is not None:
+            await self.endpoint.close()
         await self.gateway.close_all()
         await self._runner.cleanup()
         self._runner = None
@@ -162,6 +170,16 @@ class DiscordEmulator:
     def api_base(self) -> str:
         """The value for `GUIDEBOT_API_BASE` (and `discord.http.Route.BASE`)."""
         return self.base_url + API_PREFIX
+
+    @property
+    def public_key(self) -> str:
+        """The application's public key, as the developer portal shows it (64 hex characters)."""
+        return self.signing_key.verify_key.encode().hex()
+
+    def use_endpoint(self, url: str) -> Endpoint:
+        """From now on, deliver interactions by POSTing them to `url`, not over the gateway."""
+        self.endpoint = Endpoint(self, url)
+        return self.endpoint
 
     @property
     def gateway_url(self) -> str:
@@ -417,12 +435,19 @@ class DiscordEmulator:
     ) -> InteractionResult:
         """Dispatch INTERACTION_CREATE with `payload` and return without waiting for the answer.
 
+        With an endpoint in use (`use_endpoint`), POST it there instead.
+
         Args:
             payload: the interaction (see `build_slash`, `build_component`).
             wait_connected: first wait up to this many seconds for the bot to hold a valid,
                 connected session (a user cannot reach an offline bot). None sends at once;
                 while disconnected the event then waits in the session for a RESUME to replay.
         """
+        if self.endpoint is not None:
+            state = InteractionState(payload=payload, sent_at=time.monotonic())
+            self.interactions[state.id] = state
+            self.endpoint.deliver(state)
+            return InteractionResult(self, state)
         if wait_connected is not None:
             guild_id = payload.get("guild_id")
             await self.wait_until(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -23,9 +24,13 @@ from tests.emulator.emulator import DiscordEmulator, EmulatorTimeoutError
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BOT_COMMAND = (sys.executable, "-m", "bot", "--config", "{config}", "run")
 """The bot's command line; `{config}` becomes the path of the written config file."""
+SERVE_COMMAND = (*BOT_COMMAND[:-1], "serve", "--host", "127.0.0.1", "--port", "0")
+"""The HTTP endpoint's command line (`running_bot(..., http=True)`), on a free port."""
+ENDPOINT_LINE = re.compile(r"answering interactions at (http://\S+/interactions)")
+"""The log line that tells where `guidebot serve` listens."""
 STUB_COMMAND = (sys.executable, "-m", "tests.emulator.stub_bot", "--config", "{config}")
 """The stand-in bot of `tests/emulator/stub_bot.py`, which honours the same contract."""
-_OUR_ENV = ("DISCORD_TOKEN", "GUIDEBOT_API_BASE")
+_OUR_ENV = ("DISCORD_TOKEN", "GUIDEBOT_API_BASE", "DISCORD_PUBLIC_KEY")
 
 
 class BotExitedError(AssertionError):
@@ -67,7 +72,8 @@ async def running_bot(
     guide_path: Path | None = None,
     extra_env: Mapping[str, str] | None = None,
     config_text: str | None = None,
-    command: Sequence[str] = BOT_COMMAND,
+    command: Sequence[str] | None = None,
+    http: bool = False,
     workdir: Path | None = None,
     synced: bool = True,
     shards: Sequence[int] = (),
@@ -76,17 +82,22 @@ async def running_bot(
 ) -> AsyncIterator[BotProcess]:
     """Start the bot against `emu`, wait until it is READY, and stop it on exit.
 
-    The bot gets `DISCORD_TOKEN` (the emulator's fake token), `GUIDEBOT_API_BASE` and
-    `PYTHONUNBUFFERED=1`; its stdout and stderr go to `bot.log` in `workdir`. On exit it gets
-    SIGTERM, then SIGKILL after `stop_timeout`. If its log holds the token, that is recorded as
-    a violation.
+    The bot gets `DISCORD_TOKEN` (the emulator's fake token), `GUIDEBOT_API_BASE`,
+    `DISCORD_PUBLIC_KEY` (the emulator's) and `PYTHONUNBUFFERED=1`; its stdout and stderr go to
+    `bot.log` in `workdir`. On exit it gets SIGTERM, then SIGKILL after `stop_timeout`. If its
+    log holds the token, that is recorded as a violation.
+
+    With `http`, it runs `guidebot serve` instead, and is ready once its endpoint answers a
+    signed PING; the emulator then delivers interactions to it (`emu.use_endpoint`).
 
     Args:
         emu: a started emulator.
         guide_path: the guide file for `[guide] path` (default: the bot's own default).
         extra_env: more environment variables (override the above).
         config_text: the whole config.toml instead of `default_config(emu, guide_path=...)`.
-        command: the command line; `{config}` is replaced by the config file's path.
+        command: the command line; `{config}` is replaced by the config file's path
+            (default: `SERVE_COMMAND` with `http`, otherwise `BOT_COMMAND`).
+        http: run the HTTP interactions endpoint rather than the gateway bot.
         workdir: where to write config.toml and bot.log (default: a temporary directory).
         synced: also wait for the bot to sync its commands.
         shards: wait for a READY on each of these shards (default: one READY).
@@ -105,8 +116,14 @@ async def running_bot(
         )
         log_path = directory / "bot.log"
         env = {key: value for key, value in os.environ.items() if key not in _OUR_ENV}
-        env.update(DISCORD_TOKEN=emu.token, GUIDEBOT_API_BASE=emu.api_base, PYTHONUNBUFFERED="1")
+        env.update(
+            DISCORD_TOKEN=emu.token,
+            GUIDEBOT_API_BASE=emu.api_base,
+            DISCORD_PUBLIC_KEY=emu.public_key,
+            PYTHONUNBUFFERED="1",
+        )
         env.update(extra_env or {})
+        command = command or (SERVE_COMMAND if http else BOT_COMMAND)
         argv = [part.replace("{config}", str(config_path)) for part in command]
         mark = emu.ready_mark()
         with log_path.open("wb") as log_file:
@@ -120,13 +137,38 @@ async def running_bot(
             )
         bot = BotProcess(process=process, config_path=config_path, log_path=log_path)
         try:
-            ready = emu.wait_ready(ready_timeout, synced=synced, shards=shards, since=mark)
+            ready = (
+                _endpoint_ready(emu, bot, ready_timeout, synced=synced, since=mark)
+                if http
+                else emu.wait_ready(ready_timeout, synced=synced, shards=shards, since=mark)
+            )
             await _wait_ready(bot, ready)
             yield bot
         finally:
             await stop_bot(bot, timeout=stop_timeout)
             if emu.token in bot.log():
                 emu.violate("policy", f"the bot's log contains its token ({log_path})")
+
+
+async def _endpoint_ready(
+    emu: DiscordEmulator,
+    bot: BotProcess,
+    timeout: float,
+    *,
+    synced: bool,
+    since: tuple[int, int],
+) -> None:
+    """Wait until `guidebot serve` says where it listens and PING it as Discord would."""
+    found = await emu.wait_until(
+        lambda: ENDPOINT_LINE.search(bot.log()), timeout=timeout, what="the endpoint's address"
+    )
+    answer = await emu.use_endpoint(found.group(1)).ping()
+    assert (answer.status, answer.json()) == (200, {"type": 1}), answer
+    if synced:
+        syncs = since[1]
+        await emu.wait_until(
+            lambda: len(emu.command_syncs) > syncs, timeout=timeout, what="a command sync"
+        )
 
 
 async def _wait_ready(bot: BotProcess, wait: Awaitable[None]) -> None:
@@ -183,15 +225,17 @@ async def run_to_exit(
     emu: DiscordEmulator,
     *args: str,
     token: str | None = None,
+    extra_env: Mapping[str, str] | None = None,
     timeout: float = 30.0,
 ) -> tuple[int, str, str]:
     """Run `python -m bot ARGS` against `emu` until it exits; return status, stdout, stderr.
 
     For commands that end by themselves (`sync`, or `run` refusing to start). The token is the
-    emulator's unless `token` gives another.
+    emulator's unless `token` gives another; `extra_env` adds or overrides variables.
     """
     env = {key: value for key, value in os.environ.items() if key not in _OUR_ENV}
     env.update(DISCORD_TOKEN=token or emu.token, GUIDEBOT_API_BASE=emu.api_base)
+    env.update(extra_env or {})
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

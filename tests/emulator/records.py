@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -162,6 +163,8 @@ class InteractionState:
     modal: dict[str, Any] | None = None
     reported: bool = False
     """Its being unanswered was already handed out by `take_violations`."""
+    http_answered: asyncio.Event | None = None
+    """Sent to an HTTP endpoint: set once its answer to the POST has been taken."""
 
     @property
     def id(self) -> str:

@@ -8,6 +8,7 @@ emulator's store of commands, interactions and messages the way Discord would.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import json
@@ -79,6 +80,10 @@ class RestApi:
     async def handle(self, request: web.Request) -> web.Response:
         """Record, check, maybe fail, and answer one API request."""
         record = await self._record(request, request.path[len(API_PREFIX) :])
+        return await self.answer(record)
+
+    async def answer(self, record: RecordedRequest) -> web.Response:
+        """Check, maybe fail, and answer a recorded request (also an endpoint's HTTP answer)."""
         matched = self.emu.validator.match(record.method, record.path)
         if matched is None:
             record.handled = False
@@ -506,7 +511,7 @@ class RestApi:
             }
         return uploads
 
-    def _webhook_state(
+    async def _webhook_state(
         self, params: Mapping[str, str]
     ) -> tuple[InteractionState | None, Reply | None]:
         if params["webhook_id"] != self.emu.application_id:
@@ -514,6 +519,11 @@ class RestApi:
         state = next(
             (s for s in self.emu.interactions.values() if s.token == params["webhook_token"]), None
         )
+        if state is not None and state.http_answered is not None:
+            # An endpoint writes its answer before it uses the webhook; let the answer land.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.emu.response_deadline):
+                    await state.http_answered.wait()
         if state is None or state.acknowledged is None:
             return None, _error(404, 10015, "Unknown Webhook")
         if time.monotonic() - state.sent_at > self.emu.token_lifetime:
@@ -521,7 +531,7 @@ class RestApi:
         return state, None
 
     async def _followup(self, record: RecordedRequest, params: dict[str, str]) -> Reply:
-        state, error = self._webhook_state(params)
+        state, error = await self._webhook_state(params)
         if error:
             return error
         assert state is not None
@@ -545,7 +555,7 @@ class RestApi:
         return 200, copy.deepcopy(message)
 
     async def _webhook_message(self, record: RecordedRequest, params: dict[str, str]) -> Reply:
-        state, error = self._webhook_state(params)
+        state, error = await self._webhook_state(params)
         if error:
             return error
         assert state is not None

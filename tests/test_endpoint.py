@@ -1,0 +1,145 @@
+"""The HTTP endpoint's gate: Discord's signature, its clock, the body size, and PING.
+
+These run the endpoint's aiohttp application in the test process (on 127.0.0.1, port 0); the
+end-to-end tests in test_e2e_http.py run the real `guidebot serve` process.
+"""
+
+import asyncio
+import json
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from nacl.signing import SigningKey
+
+from bot.bot import GuideBot
+from bot.config import Config
+from bot.endpoint import PublicKeyError, build_app, is_signed, verify_key
+from bot.store import GuideStore
+from tests.conftest import SHIPPED_GUIDE
+from tests.emulator.endpoint import signature_headers
+
+KEY = SigningKey(bytes(range(32)))
+PUBLIC_KEY = KEY.verify_key.encode().hex()
+NOW = 1_800_000_000
+PING = json.dumps({"type": 1, "id": "1", "application_id": "2", "version": 1}).encode()
+MIB = 1024 * 1024
+
+
+def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
+    """POST to /interactions of a fresh endpoint whose clock says NOW."""
+
+    async def scenario():
+        bot = GuideBot(Config(guide_path=SHIPPED_GUIDE), GuideStore.open(SHIPPED_GUIDE))
+        app = build_app(bot, verify_key(PUBLIC_KEY), clock=lambda: NOW)
+        async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
+            response = await client.post("/interactions", data=body, headers=headers)
+            return response.status, await response.read(), response.content_type
+
+    return asyncio.run(scenario())
+
+
+def signed(body: bytes, *, at: int = NOW, key: SigningKey = KEY) -> dict[str, str]:
+    return signature_headers(key, body, str(at))
+
+
+def test_a_signed_ping_gets_type_1():
+    status, body, content_type = post(PING, signed(PING))
+    assert status == 200
+    assert content_type == "application/json"
+    assert json.loads(body) == {"type": 1}
+
+
+def test_an_unsigned_ping_gets_401():
+    status, _, _ = post(PING, {"Content-Type": "application/json"})
+    assert status == 401
+
+
+@pytest.mark.parametrize("missing", ["X-Signature-Ed25519", "X-Signature-Timestamp"])
+def test_a_missing_signature_header_gets_401(missing):
+    headers = signed(PING)
+    del headers[missing]
+    assert post(PING, headers)[0] == 401
+
+
+def test_a_tampered_body_gets_401():
+    headers = signed(PING)
+    tampered = PING.replace(b'"id": "1"', b'"id": "9"')
+    assert tampered != PING
+    assert post(tampered, headers)[0] == 401
+
+
+def test_a_signature_by_another_key_gets_401():
+    assert post(PING, signed(PING, key=SigningKey.generate()))[0] == 401
+
+
+@pytest.mark.parametrize("signature", ["", "zz" * 64, "ab" * 63, "ab" * 65, "é" * 128])
+def test_a_malformed_signature_gets_401(signature):
+    headers = signed(PING)
+    headers["X-Signature-Ed25519"] = signature
+    assert post(PING, headers)[0] == 401
+
+
+@pytest.mark.parametrize("offset", [-301, 301, -3600, 86_400])
+def test_a_timestamp_more_than_5_minutes_from_now_gets_401(offset):
+    assert post(PING, signed(PING, at=NOW + offset))[0] == 401
+
+
+@pytest.mark.parametrize("offset", [-300, -5, 0, 5, 300])
+def test_a_timestamp_within_5_minutes_is_accepted(offset):
+    assert post(PING, signed(PING, at=NOW + offset))[0] == 200
+
+
+def test_a_timestamp_that_is_not_a_number_gets_401():
+    headers = signature_headers(KEY, PING, "yesterday")
+    assert post(PING, headers)[0] == 401
+
+
+def test_a_body_over_1_mib_gets_413_even_when_signed():
+    body = b" " * (MIB + 1)
+    assert post(body, signed(body))[0] == 413
+
+
+def test_a_body_of_exactly_1_mib_is_read():
+    body = PING + b" " * (MIB - len(PING))
+    assert len(body) == MIB
+    status, answer, _ = post(body, signed(body))
+    assert (status, json.loads(answer)) == (200, {"type": 1})
+
+
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"type": "1"}', b"{}"])
+def test_a_signed_body_that_is_not_an_interaction_gets_400(body):
+    assert post(body, signed(body))[0] == 400
+
+
+def test_is_signed_checks_signature_then_clock():
+    body = b'{"type": 1}'
+    good = signed(body)
+    signature, stamp = good["X-Signature-Ed25519"], good["X-Signature-Timestamp"]
+    key = verify_key(PUBLIC_KEY)
+    assert is_signed(key, signature, stamp, body, now=NOW)
+    assert not is_signed(key, signature, stamp, body + b" ", now=NOW)
+    assert not is_signed(key, signature, stamp, body, now=NOW + 301)
+    assert not is_signed(key, None, stamp, body, now=NOW)
+    assert not is_signed(key, signature, None, body, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "it is empty"),
+        ("abc", "got 3 characters"),
+        (PUBLIC_KEY + "0", "got 65 characters"),
+        ("g" * 64, "it has characters that are not hexadecimal"),
+    ],
+)
+def test_a_public_key_that_is_not_64_hex_characters_is_refused_in_one_line(text, why):
+    with pytest.raises(PublicKeyError) as raised:
+        verify_key(text)
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("the public key must be 64 hexadecimal characters")
+    assert message.endswith(why)
+
+
+def test_a_public_key_in_either_case_with_spaces_around_is_accepted():
+    assert verify_key(f"  {PUBLIC_KEY.upper()}\n").encode().hex() == PUBLIC_KEY
