@@ -173,7 +173,7 @@ def test_serve_takes_admin_permissions_from_the_interaction(
             refused = await emulator.slash("guide", subcommand="status", permissions=0)
             assert refused.data["flags"] == EPHEMERAL
             assert refused.data["embeds"][0]["description"] == (
-                "You need the Manage Guild permission for that."
+                "You need the Manage Server permission for that."
             )
             allowed = await emulator.slash("guide", subcommand="status", permissions=MANAGE_GUILD)
             assert allowed.data["embeds"][0]["title"] == "Guide status"
