@@ -31,8 +31,10 @@ def http_error(status: int, code: int = 0, message: str = "") -> discord.HTTPExc
     return discord.HTTPException(response, {"code": code, "message": message})  # type: ignore[arg-type]
 
 
-def make_message(channel_id: int = CHANNEL_ID) -> discord.Message:
-    """Return a message as Discord hands back a posted one: an id and a jump URL."""
+def make_message(
+    channel_id: int = CHANNEL_ID, components: list[dict[str, Any]] | None = None
+) -> discord.Message:
+    """Return a message as Discord hands back a posted one: an id, a jump URL, components."""
     data: Any = {
         "id": str(next(_IDS)),
         "channel_id": str(channel_id),
@@ -48,6 +50,7 @@ def make_message(channel_id: int = CHANNEL_ID) -> discord.Message:
         "embeds": [],
         "pinned": False,
         "type": 0,
+        "components": components or [],
     }
     channel = discord.PartialMessageable(state=_STATE, id=channel_id, guild_id=GUILD_ID)
     return discord.Message(state=_STATE, channel=channel, data=data)
@@ -60,6 +63,13 @@ class Call:
     name: str
     kwargs: dict[str, Any]
 
+    @property
+    def embeds(self) -> list[discord.Embed]:
+        """The embeds the call sent, given as `embed=` or `embeds=`."""
+        if "embed" in self.kwargs:
+            return [self.kwargs["embed"]]
+        return list(self.kwargs.get("embeds", []))
+
 
 @dataclass
 class FakeInteraction:
@@ -70,6 +80,9 @@ class FakeInteraction:
     """The message a clicked component sits on."""
     data: dict[str, Any] = field(default_factory=lambda: {"name": "framework"})
     id: int = field(default_factory=lambda: next(_IDS))
+    client: Any = None
+    user: Any = field(default_factory=lambda: SimpleNamespace(id=1))
+    permissions: discord.Permissions = field(default_factory=discord.Permissions.none)
     calls: list[Call] = field(default_factory=list)
     posted: list[discord.Message] = field(default_factory=list)
     """The messages Discord would have posted, in order."""

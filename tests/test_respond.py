@@ -40,9 +40,8 @@ def run(coroutine: Any) -> Any:
 
 
 def description(call: Call) -> str:
-    """The text of the one embed a call sent."""
-    embeds = call.kwargs.get("embeds") or [call.kwargs["embed"]]
-    return embeds[0].description or ""
+    """The text of the first embed a call sent."""
+    return call.embeds[0].description or ""
 
 
 # --- Deferring ------------------------------------------------------------------------------
@@ -121,11 +120,11 @@ def test_the_same_public_answer_twice_in_a_channel_points_to_the_first() -> None
 
     sent = first.only("response.send_message")
     pointer = second.only("response.send_message")
-    assert sent.kwargs["embeds"][0].title == "Django"
+    assert sent.embeds[0].title == "Django"
     assert pointer.kwargs["ephemeral"] is True
     link = first.posted[0].jump_url
     assert description(pointer) == f"That answer was posted in this channel [just above]({link})."
-    assert elsewhere.only("response.send_message").kwargs["embeds"][0].title == "Django"
+    assert elsewhere.only("response.send_message").embeds[0].title == "Django"
 
 
 def test_an_answer_that_failed_to_post_lets_the_next_asker_have_it() -> None:
@@ -140,7 +139,7 @@ def test_an_answer_that_failed_to_post_lets_the_next_asker_have_it() -> None:
 
     run(ask())
 
-    assert next_asker.only("response.send_message").kwargs["embeds"][0].title == "Django"
+    assert next_asker.only("response.send_message").embeds[0].title == "Django"
 
 
 def test_a_deleted_answer_lets_the_next_asker_have_it_again() -> None:
@@ -158,7 +157,7 @@ def test_a_deleted_answer_lets_the_next_asker_have_it_again() -> None:
 
     again = run(ask_delete_ask())
 
-    assert again.only("response.send_message").kwargs["embeds"][0].title == "Django"
+    assert again.only("response.send_message").embeds[0].title == "Django"
 
 
 # --- Editing and expiry -------------------------------------------------------------------
@@ -177,7 +176,7 @@ def test_an_edit_replaces_the_message_through_whichever_response_is_left(deferre
 
     expected = "edit_original_response" if deferred else "response.edit_message"
     assert interaction.names()[-1] == expected
-    assert interaction.only(expected).kwargs["embeds"][0].title == "Django"
+    assert interaction.only(expected).embeds[0].title == "Django"
 
 
 def test_a_walkthrough_left_alone_is_disabled_once_its_timeout_passes() -> None:

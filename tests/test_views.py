@@ -1,0 +1,224 @@
+"""bot/views.py on its own: discord.py routes each click to one handler, which answers it.
+
+A click is dispatched the way discord.py dispatches it (`ViewStore.schedule_dynamic_item_call`,
+on a message whose components are the reply's own JSON), with a recording interaction
+(tests/interactions.py) in place of Discord. What each click decides is tested in test_clicks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+import pytest
+from discord.ui.view import ViewStore
+
+from bot import clicks, replies
+from bot.cooldown import Cooldown, LocalCooldown
+from bot.guide import Resource
+from bot.payload import BUTTON, STRING_SELECT, callback_body
+from bot.replies import Reply
+from bot.respond import GENERIC_ERROR, Responder
+from bot.store import GuideStore, Snapshot
+from bot.views import DYNAMIC_ITEMS
+from bot.walkthrough import Step, Walkthrough
+from tests.conftest import make_framework, make_guide
+from tests.interactions import FakeInteraction, http_error, make_message
+
+ASKER, OTHER = 7, 8
+MANY = make_framework(
+    "Many", resources=tuple(Resource(title=f"R{n}", url=f"https://e.x/{n}") for n in range(25))
+)
+SNAPSHOT = Snapshot.of(make_guide(MANY, make_framework("Django", aliases=("dj",))))
+REPLIES = {
+    "card": replies.framework_reply(SNAPSHOT, "django", asker=ASKER),
+    "did you mean": replies.framework_reply(SNAPSHOT, "djangoo manyy", asker=ASKER),
+    "resource pages": replies.resources_reply(SNAPSHOT, "many", asker=ASKER),
+    "framework list": replies.framework_list_reply(SNAPSHOT, 0, asker=ASKER),
+    "walkthrough": replies.walkthrough_reply(
+        Walkthrough(SNAPSHOT.guide, step=Step.LANGUAGE), owner=ASKER
+    ),
+}
+
+
+class BrokenStore:
+    """A store whose guide cannot be read: every click handler fails."""
+
+    @property
+    def current(self) -> Snapshot:
+        raise RuntimeError("the guide went away")
+
+
+def make_client(store: Any = None) -> SimpleNamespace:
+    """What a click handler needs from discord.py's client: the guide and the responder."""
+    return SimpleNamespace(
+        store=store or GuideStore(Path("guide.yaml"), SNAPSHOT),
+        responder=Responder(LocalCooldown(Cooldown(60)), walkthrough_timeout=900),
+    )
+
+
+def posted(reply: Reply) -> discord.Message:
+    """The message Discord shows for `reply`, with its components."""
+    return make_message(components=callback_body(reply)["data"].get("components"))
+
+
+def components(message: discord.Message) -> list[Any]:
+    return [child for row in message.components for child in getattr(row, "children", [])]
+
+
+def find(message: discord.Message, label: str) -> tuple[Any, list[str] | None]:
+    """The button labelled `label`, or the menu offering `label` and the value choosing it."""
+    for component in components(message):
+        if getattr(component, "label", None) == label:
+            return component, None
+        for option in getattr(component, "options", []):
+            if option.label == label:
+                return component, [option.value]
+    raise LookupError(label)
+
+
+def handlers_for(custom_id: str) -> list[type]:
+    return [
+        item for item in DYNAMIC_ITEMS if item.__discord_ui_compiled_template__.fullmatch(custom_id)
+    ]
+
+
+def click(
+    message: discord.Message,
+    label: str,
+    *,
+    user: int = ASKER,
+    client: SimpleNamespace | None = None,
+    permissions: discord.Permissions | None = None,
+    fail: tuple[str, BaseException] | None = None,
+) -> FakeInteraction:
+    """Click button `label` (or choose it in a menu) as discord.py would dispatch it; return it."""
+    component, values = find(message, label)
+    clicked = component.custom_id
+    kind = STRING_SELECT if values is not None else BUTTON
+    data = {"custom_id": clicked, "component_type": kind, "values": values or []}
+    interaction = FakeInteraction(
+        message=message,
+        data=data,
+        client=client or make_client(),
+        user=SimpleNamespace(id=user),
+        permissions=permissions or discord.Permissions.none(),
+    )
+    if fail is not None:
+        interaction.fail(*fail)
+    (handler,) = handlers_for(clicked)
+    match = handler.__discord_ui_compiled_template__.fullmatch(clicked)
+
+    async def dispatch() -> None:
+        store = ViewStore(None)  # type: ignore[arg-type]
+        await store.schedule_dynamic_item_call(kind, handler, interaction, clicked, match)  # type: ignore[arg-type]
+
+    asyncio.run(dispatch())
+    return interaction
+
+
+@pytest.fixture(autouse=True)
+def no_unhandled_click_errors(caplog: pytest.LogCaptureFixture) -> Any:
+    """discord.py logs "Ignoring exception" for a click handler that raised: none may."""
+    yield
+    assert not [r for r in caplog.records if r.getMessage().startswith("Ignoring exception")]
+
+
+@pytest.mark.parametrize("reply", REPLIES.values(), ids=REPLIES.keys())
+def test_each_clickable_component_is_routed_to_exactly_one_handler_of_its_type(
+    reply: Reply,
+) -> None:
+    clickable = [
+        c for c in components(posted(reply)) if getattr(c, "custom_id", None) and not c.disabled
+    ]
+
+    assert clickable
+    for component in clickable:
+        (handler,) = handlers_for(component.custom_id)
+        item = handler(component.custom_id).item
+        expected = (
+            discord.ui.Select if isinstance(component, discord.SelectMenu) else discord.ui.Button
+        )
+        assert isinstance(item, expected), (component.custom_id, handler)
+
+
+@pytest.mark.parametrize(
+    ("user", "permissions", "deleted"),
+    [
+        (ASKER, discord.Permissions.none(), True),
+        (OTHER, discord.Permissions(manage_messages=True), True),
+        (OTHER, discord.Permissions.none(), False),
+    ],
+    ids=["asker", "moderator", "someone else"],
+)
+def test_delete_reads_who_clicked_and_their_permissions_from_the_interaction(
+    user: int, permissions: discord.Permissions, deleted: bool
+) -> None:
+    clicked = click(posted(REPLIES["card"]), "Delete", user=user, permissions=permissions)
+
+    if deleted:
+        assert clicked.names() == ["response.defer", "delete_original_response"]
+    else:
+        assert clicked.names() == ["response.send_message"]
+        sent = clicked.only("response.send_message")
+        assert sent.kwargs["ephemeral"] is True
+        assert sent.embeds[0].description == clicks.NOT_YOURS
+
+
+def test_a_suggestion_clicked_posts_the_card_that_was_meant() -> None:
+    clicked = click(posted(REPLIES["did you mean"]), "Django")
+
+    assert clicked.names() == ["response.send_message"]
+    assert clicked.only("response.send_message").embeds[0].title == "Django"
+    assert clicked.only("response.send_message").kwargs["ephemeral"] is False
+
+
+def test_a_page_turned_by_the_asker_is_edited_in_place() -> None:
+    clicked = click(posted(REPLIES["resource pages"]), "Next ▶")
+
+    assert clicked.names() == ["response.edit_message"]
+    edit = clicked.only("response.edit_message").kwargs
+    assert edit["embeds"][0].footer.text == "Page 2 of 3"
+
+
+def test_a_menu_choice_is_read_from_the_interaction() -> None:
+    walk = replies.walkthrough_reply(Walkthrough(SNAPSHOT.guide, step=Step.LANGUAGE), owner=ASKER)
+
+    clicked = click(posted(walk), "Python")
+
+    edit = clicked.only("response.edit_message")
+    assert edit.embeds[0].title == "Choose a framework"
+    assert (edit.embeds[0].description or "").startswith("Frameworks for **Python**")
+    (menu,) = [item for item in edit.kwargs["view"].children if isinstance(item, discord.ui.Select)]
+    assert [option.label for option in menu.options] == ["Many", "Django"]
+
+
+def test_a_click_that_fails_is_reported_to_the_clicker_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clicked = click(posted(REPLIES["card"]), "Delete", client=make_client(BrokenStore()))
+
+    told = clicked.only("response.send_message")
+    assert told.kwargs["ephemeral"] is True
+    assert told.embeds[0].description == GENERIC_ERROR
+    assert [r.levelno for r in caplog.records] == [logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [http_error(404, 10062, "Unknown interaction"), http_error(429, 0, "slow down")],
+    ids=["lost", "rate limited"],
+)
+def test_a_click_discord_refuses_is_not_answered_again(
+    error: discord.HTTPException, caplog: pytest.LogCaptureFixture
+) -> None:
+    clicked = click(
+        posted(REPLIES["resource pages"]), "Next ▶", fail=("response.edit_message", error)
+    )
+
+    assert clicked.names() == ["response.edit_message"]
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
