@@ -72,6 +72,13 @@ class Framework:
     """One line, short enough for an autocomplete or select description."""
     used_by: tuple[str, ...] = ()
     features: tuple[str, ...] = ()
+    also_for: tuple[str, ...] = ()
+    """Other languages whose learners can pick it, as JavaScript learners can a TypeScript one."""
+
+    def is_for(self, language: str) -> bool:
+        """Return whether a learner of `language` (any case) can pick this framework."""
+        folded = language.casefold()
+        return any(own.casefold() == folded for own in (self.language, *self.also_for))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,11 +114,13 @@ class Guide:
         """Return the languages a learner can choose: the prerequisites' first, then the rest.
 
         Languages are compared without regard to case; a prerequisite language with no framework
-        in the guide is left out, since choosing it would lead nowhere.
+        in the guide (written in it, or `also_for` it) is left out, since choosing it would lead
+        nowhere.
         """
-        spoken = {fw.language.casefold() for fw in self.frameworks}
+        written = [language for fw in self.frameworks for language in (fw.language, *fw.also_for)]
+        spoken = {language.casefold() for language in written}
         ordered: dict[str, str] = {}
-        for language in (*self.prerequisites.languages, *(fw.language for fw in self.frameworks)):
+        for language in (*self.prerequisites.languages, *written):
             folded = language.casefold()
             if folded in spoken and folded not in ordered:
                 ordered[folded] = language
@@ -121,6 +130,11 @@ class Guide:
         """Return the frameworks written in `language` (any case), in guide order."""
         folded = language.casefold()
         return tuple(fw for fw in self.frameworks if fw.language.casefold() == folded)
+
+    def choices_for(self, language: str) -> tuple[Framework, ...]:
+        """Return what a learner of `language` can pick: its own frameworks, then the rest."""
+        own = self.frameworks_for(language)
+        return own + tuple(fw for fw in self.frameworks if fw.is_for(language) and fw not in own)
 
 
 def name_key(text: str) -> str:
@@ -203,6 +217,7 @@ _FRAMEWORK = Record(
         "description": Text(LONG_TEXT_MAX_CHARS, required=True),
         "used_by": _TEXT_LIST,
         "features": _TEXT_LIST,
+        "also_for": TextList(NAME_MAX_CHARS),
         "resources": RecordList(_RESOURCE, "has no resources", required=True),
     }
 )
@@ -446,6 +461,7 @@ def _build_framework(data: dict[str, Any]) -> Framework:
         summary=data.get("summary"),
         used_by=data.get("used_by", ()),
         features=data.get("features", ()),
+        also_for=data.get("also_for", ()),
     )
 
 

@@ -43,6 +43,9 @@ RESOURCES_PER_PAGE = 10
 FIELD_GAP = "\u200b"
 """Zero-width space: Discord rejects an empty field name or value."""
 
+START_HERE = " ← **start here**"
+"""Marks the resource a beginner should open first."""
+
 COLOUR_CARD = discord.Colour.blurple()
 COLOUR_NOT_FOUND = discord.Colour.orange()
 COLOUR_WALKTHROUGH = discord.Colour.green()
@@ -57,6 +60,9 @@ KIND_EMOJI = {
     "website": "🌐",
     "repository": "📂",
 }
+"""The icon of each kind of resource, in the order a legend lists them."""
+LINK_EMOJI = "🔗"
+"""The icon of a resource of no stated kind."""
 STEP_TITLES = {
     Step.INTRO: "What backend development is",
     Step.PREREQUISITES: "Prerequisites",
@@ -139,9 +145,18 @@ def resources_embed(
         description=_joined(lines, "\n", limit=EMBED_DESCRIPTION_LIMIT),
         colour=COLOUR_CARD,
     )
+    footer = [kind_legend(resources)]
     if pages > 1:
-        embed.set_footer(text=f"Page {page + 1} of {pages}")
+        footer.append(f"Page {page + 1} of {pages}")
+    embed.set_footer(text=" · ".join(footer))
     return fit(embed)
+
+
+def kind_legend(resources: Sequence[Resource]) -> str:
+    """Return what each icon on these resources means, like "📘 docs · 🧭 tutorial"."""
+    kinds = {str(r.kind) if r.kind else None for r in resources}
+    known = [f"{emoji} {kind}" for kind, emoji in KIND_EMOJI.items() if kind in kinds]
+    return " · ".join(known + ([f"{LINK_EMOJI} link"] if None in kinds else []))
 
 
 def no_resources_embed(framework: Framework, kind: str) -> discord.Embed:
@@ -186,7 +201,8 @@ def framework_list_pages(guide: Guide) -> list[list[tuple[str, str]]]:
                 fields.append((language, ", ".join(chunk)))
                 chunk = []
             chunk.append(name)
-        fields.append((language, ", ".join(chunk)))
+        if chunk:  # none for a language only `also_for` frameworks of another
+            fields.append((language, ", ".join(chunk)))
     pages: list[list[tuple[str, str]]] = [[]]
     budget = EMBED_TOTAL_LIMIT - EMBED_TITLE_LIMIT - EMBED_FOOTER_LIMIT // 16
     used = 0
@@ -237,7 +253,7 @@ def walkthrough_embed(walk: Walkthrough) -> discord.Embed:
     elif walk.step is Step.RESOURCES:
         framework = walk.framework
         body = (
-            "\n".join(_resource_line(r) for r in framework.resources)
+            _study_body(framework.resources, walk.start_here)
             if framework
             else "That framework is no longer in the guide; go back and choose again."
         )
@@ -306,18 +322,25 @@ def fit(embed: discord.Embed) -> discord.Embed:
 
 
 def _frameworks_body(walk: Walkthrough) -> str:
-    frameworks = walk.guide.frameworks_for(walk.language or "")
+    language = (walk.language or "").casefold()
     lines = [
         f"• **{discord.utils.escape_markdown(fw.name)}**"
+        + (f" ({fw.language})" if fw.language.casefold() != language else "")
         + (f": {fw.summary}" if fw.summary else "")
-        for fw in frameworks
+        for fw in walk.guide.choices_for(walk.language or "")
     ]
     intro = f"Frameworks for **{walk.language}**: pick one from the menu below."
     return _joined([intro, "", *lines], "\n", limit=EMBED_DESCRIPTION_LIMIT)
 
 
+def _study_body(resources: Sequence[Resource], start: Resource | None) -> str:
+    """Return the study step's links, the one to start with marked."""
+    lines = [_resource_line(r) + (START_HERE if r is start else "") for r in resources]
+    return _joined(lines, "\n", limit=EMBED_DESCRIPTION_LIMIT)
+
+
 def _resource_line(resource: Resource) -> str:
-    emoji = KIND_EMOJI.get(str(resource.kind), "🔗") if resource.kind else "🔗"
+    emoji = KIND_EMOJI[resource.kind] if resource.kind else LINK_EMOJI
     return f"{emoji} {link(resource.title, resource.url)}"
 
 

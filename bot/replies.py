@@ -337,9 +337,9 @@ def walkthrough_reply(walk: Walkthrough, *, owner: int, ephemeral: bool = False)
             options.insert(0, MenuOption(label="◀ Previous choices", value=PREVIOUS_PAGE))
         if menu.has_more:
             options.append(MenuOption(label="More choices ▶", value=MORE))
-        placeholder = "Choose a language" if walk.language is None or menu.has_more else "Choose"
         if options:
             menu_id = WalkId(WalkAction.CHOOSE, owner, state).encode()
+            placeholder = render.truncate(menu.prompt, render.SELECT_PLACEHOLDER_LIMIT)
             rows.append((Menu(menu_id, placeholder, tuple(options)),))
     if walk.step is Step.RESOURCES and walk.framework is not None:
         links = _link_buttons(walk.framework.resources[:LINK_BUTTONS_PER_ROW])

@@ -32,9 +32,9 @@ def guide_version(guide: Guide) -> str:
 
 
 def _plain(value: object) -> object:
-    """Return `value` as JSON-ready data: dataclasses as dicts of their public fields."""
+    """Return `value` as JSON-ready data: dataclasses as dicts of the fields they compare."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.init}
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.compare}
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     return value

@@ -5,10 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.guide import Framework, Guide
+from bot.guide import Framework, Guide, Resource, ResourceKind
 
 OPTIONS_PER_PAGE = 23
 """Choices shown at once; with "previous" and "more" entries a page fills a 25-option menu."""
+BEGINNER_KINDS = (
+    ResourceKind.TUTORIAL,
+    ResourceKind.COURSE,
+    ResourceKind.VIDEO,
+    ResourceKind.BOOK,
+    ResourceKind.ARTICLE,
+    ResourceKind.DOCS,
+)
+"""The kinds of resource a beginner starts with, best first: a guided path before a reference."""
 
 
 class Step(StrEnum):
@@ -42,6 +51,8 @@ class OptionPage:
     page: int
     has_previous: bool
     has_more: bool
+    prompt: str
+    """What the menu asks for, shown in it before anything is chosen."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +80,22 @@ class Walkthrough:
     def framework(self) -> Framework | None:
         """Return the chosen framework, if it is (still) in the guide."""
         return self.guide.framework(self.framework_key) if self.framework_key else None
+
+    @property
+    def start_here(self) -> Resource | None:
+        """Return where to start studying the chosen framework.
+
+        That is its first resource of the kind a beginner starts with (a tutorial, say), or its
+        first resource when none has such a kind.
+        """
+        framework = self.framework
+        if framework is None:
+            return None
+        for kind in BEGINNER_KINDS:
+            for resource in framework.resources:
+                if resource.kind is kind:
+                    return resource
+        return framework.resources[0] if framework.resources else None
 
     def can_go_back(self) -> bool:
         """Return whether there is a step before this one."""
@@ -119,14 +146,16 @@ class Walkthrough:
     def options(self) -> OptionPage | None:
         """Return the menu of the current step, or None where the step has no menu."""
         if self.step is Step.LANGUAGE:
+            prompt = "Choose the language you know best"
             everything = [
                 Option(label=language, value=f"{LANGUAGE_PREFIX}{index}")
                 for index, language in enumerate(self.guide.languages())
             ]
         elif self.step is Step.FRAMEWORK and self.language is not None:
+            prompt = f"Choose a framework for {self.language}"
             everything = [
                 Option(label=fw.name, value=fw.key, description=fw.summary)
-                for fw in self.guide.frameworks_for(self.language)
+                for fw in self.guide.choices_for(self.language)
             ]
         else:
             return None
@@ -138,6 +167,7 @@ class Walkthrough:
             page=page,
             has_previous=page > 0,
             has_more=page < last_page,
+            prompt=prompt,
         )
 
     def selected(self) -> str | None:
@@ -153,11 +183,8 @@ class Walkthrough:
 
     def _language_frameworks(self, key: str) -> bool:
         framework = self.guide.framework(key)
-        return (
-            framework is not None
-            and self.language is not None
-            and framework.language.casefold() == self.language.casefold()
-        )
+        language = self.language
+        return framework is not None and language is not None and framework.is_for(language)
 
 
 # Menu values. Framework keys hold only letters and digits, so none of these can clash with one;

@@ -74,7 +74,7 @@ def test_clicks_pages_turn_in_place_for_the_asker_and_privately_for_others(snaps
     assert isinstance(mine, Edit)
     assert isinstance(theirs, Send)
     assert theirs.reply.ephemeral
-    assert mine.reply.embeds[0].footer.text == "Page 2 of 3"
+    assert mine.reply.embeds[0].footer.text == "🔗 link · Page 2 of 3"
     listed = clicks.handle(ListPageId(0, OWNER), [], Clicker(OTHER), snapshot)
     assert isinstance(listed, Send)
     assert listed.reply.ephemeral

@@ -301,6 +301,10 @@ def test_delete_button_deletes_for_the_asker_and_moderators_only(
     asyncio.run(scenario())
 
 
+PAGEY_LEGEND = "📘 docs · 🧭 tutorial · 🎬 video · 🎓 course · 📗 book"
+"""The footer's icon legend on every page of Pagey's resources, each with every kind."""
+
+
 def write_paged_guide(directory: Path, resources: int = 25) -> Path:
     """Write a guide whose framework "Pagey" has `resources` resources; return its path."""
     kinds = ("docs", "tutorial", "video", "course", "book")
@@ -349,7 +353,7 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
         async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
             first = await emulator.slash("resources", {"framework": "pagey"})
             message_id = first.message["id"]
-            assert footer(first.data) == "Page 1 of 3"
+            assert footer(first.data) == f"{PAGEY_LEGEND} · Page 1 of 3"
             assert first.data["embeds"][0]["description"].count("pagey.example") == 10
             assert link_urls(first.data) == urls[:5]
             assert button(first.data, "◀ Previous")["disabled"] is True
@@ -361,19 +365,19 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
                 return _updated(turned, message_id)
 
             page = await turn("Next ▶")
-            assert footer(page) == "Page 2 of 3"
+            assert footer(page) == f"{PAGEY_LEGEND} · Page 2 of 3"
             assert link_urls(page) == urls[10:15]
             assert "pagey.example/20" in page["embeds"][0]["description"]
             assert "pagey.example/21" not in page["embeds"][0]["description"]
             assert button(page, "Delete")["custom_id"] == f"gb:del:{emulator.user['id']}"
 
             page = await turn("Next ▶")
-            assert footer(page) == "Page 3 of 3"
+            assert footer(page) == f"{PAGEY_LEGEND} · Page 3 of 3"
             assert link_urls(page) == urls[20:25]
             assert button(page, "Next ▶")["disabled"] is True
 
             page = await turn("◀ Previous")
-            assert footer(page) == "Page 2 of 3"
+            assert footer(page) == f"{PAGEY_LEGEND} · Page 2 of 3"
 
             before = copy.deepcopy(emulator.message(message_id))
             theirs = await emulator.click(
@@ -381,7 +385,7 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
             )
             assert theirs.type == CHANNEL_MESSAGE
             assert theirs.data["flags"] == EPHEMERAL
-            assert footer(theirs.data) == "Page 3 of 3"
+            assert footer(theirs.data) == f"{PAGEY_LEGEND} · Page 3 of 3"
             assert owners(theirs.data, "gb:rp:", 5) == {other["id"]}
             assert not owners(theirs.data, "gb:del:", 2)
             assert emulator.message(message_id) == before
@@ -390,7 +394,7 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
             back = await emulator.click(
                 copy_id, button(theirs.message, "◀ Previous")["custom_id"], user=other
             )
-            assert footer(_updated(back, copy_id)) == "Page 2 of 3"
+            assert footer(_updated(back, copy_id)) == f"{PAGEY_LEGEND} · Page 2 of 3"
 
             videos = await emulator.slash("resources", {"framework": "pagey", "kind": "video"})
             assert "Page" not in videos.data["embeds"][0].get("footer", {}).get("text", "")

@@ -173,7 +173,7 @@ CATALOGUE = [
         "unknown_key_without_suggestion.yaml",
         [
             "22:5: frameworks[1]: unknown key 'website' (expected one of: name, aliases, language,"
-            " summary, description, used_by, features, resources)"
+            " summary, description, used_by, features, also_for, resources)"
         ],
     ),
     ("empty_text.yaml", ["21:18: frameworks[1].description: is empty"]),

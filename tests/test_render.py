@@ -4,7 +4,7 @@ import pytest
 from bot import render
 from bot.guide import Resource, ResourceKind, load_guide
 from bot.matching import Suggestion
-from bot.walkthrough import STEPS, Walkthrough
+from bot.walkthrough import STEPS, Step, Walkthrough
 from tests.conftest import SHIPPED_GUIDE, make_framework, make_guide
 
 SHIPPED = load_guide(SHIPPED_GUIDE)
@@ -117,3 +117,61 @@ def test_render_framework_list_groups_by_language_and_pages():
 def test_every_resource_kind_has_its_own_icon():
     assert set(render.KIND_EMOJI) == {kind.value for kind in ResourceKind}
     assert len(set(render.KIND_EMOJI.values())) == len(ResourceKind)
+
+
+def test_resources_footer_explains_the_icons_on_the_page():
+    flask = make_framework(
+        "Flask",
+        resources=(
+            Resource(title="Tutorial", url="https://t.example/", kind=ResourceKind.TUTORIAL),
+            Resource(title="Docs", url="https://d.example/", kind=ResourceKind.DOCS),
+            Resource(title="Plain", url="https://p.example/"),
+            Resource(title="Docs 2", url="https://d2.example/", kind=ResourceKind.DOCS),
+        ),
+    )
+
+    one_page = render.resources_embed(flask, flask.resources, kind=None, page=0, pages=1)
+    paged = render.resources_embed(flask, flask.resources[:2], kind=None, page=1, pages=3)
+
+    assert one_page.footer.text == "📘 docs · 🧭 tutorial · 🔗 link"
+    assert paged.footer.text == "📘 docs · 🧭 tutorial · Page 2 of 3"
+
+
+def test_the_study_step_marks_where_to_start():
+    flask = make_framework(
+        "Flask",
+        resources=(
+            Resource(title="Docs", url="https://d.example/", kind=ResourceKind.DOCS),
+            Resource(title="Tutorial", url="https://t.example/", kind=ResourceKind.TUTORIAL),
+        ),
+    )
+    walk = Walkthrough(
+        make_guide(flask), step=Step.RESOURCES, language="Python", framework_key="flask"
+    )
+
+    lines = (render.walkthrough_embed(walk).description or "").splitlines()
+
+    assert lines == [
+        "📘 [Docs](https://d.example/)",
+        "🧭 [Tutorial](https://t.example/) ← **start here**",
+    ]
+
+
+def test_the_framework_step_names_the_language_of_a_framework_also_for_this_one():
+    guide = make_guide(
+        make_framework("Express", "JavaScript", summary="Minimal"),
+        make_framework("NestJS", "TypeScript", also_for=("JavaScript",), summary="Structured"),
+    )
+    walk = Walkthrough(guide, step=Step.FRAMEWORK, language="JavaScript")
+
+    lines = (render.walkthrough_embed(walk).description or "").splitlines()
+
+    assert lines[2:] == ["• **Express**: Minimal", "• **NestJS** (TypeScript): Structured"]
+    # The list of every framework keeps each under its own language only.
+    fields = render.framework_list_pages(guide)[0]
+    assert fields == [("JavaScript", "Express"), ("TypeScript", "NestJS")]
+
+
+def test_the_framework_list_leaves_out_a_language_with_no_framework_of_its_own():
+    guide = make_guide(make_framework("NestJS", "TypeScript", also_for=("JavaScript",)))
+    assert render.framework_list_pages(guide) == [[("TypeScript", "NestJS")]]

@@ -103,7 +103,7 @@ def test_replies_resources_page_with_buttons():
     assert pager[0].disabled
     assert not pager[2].disabled
     last = replies.resource_page_reply(many, asker=BIG_ID, page=99)
-    assert last.embeds[0].footer.text == "Page 3 of 3"
+    assert last.embeds[0].footer.text == "🔗 link · Page 3 of 3"
 
 
 @pytest.mark.parametrize("step", STEPS)

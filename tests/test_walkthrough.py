@@ -2,6 +2,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.guide import Guide, Resource, ResourceKind
 from bot.walkthrough import (
     LANGUAGE_PREFIX,
     MORE,
@@ -88,3 +89,107 @@ def test_walkthrough_selected_reports_the_chosen_language(guide):
     assert walk.step is Step.LANGUAGE
     assert walk.selected() == f"{LANGUAGE_PREFIX}1"
     assert replace(walk, language=None).selected() is None
+
+
+def nest_guide() -> Guide:
+    """Return a guide whose TypeScript framework is also for JavaScript learners."""
+    return make_guide(
+        make_framework("Node.js", "JavaScript"),
+        make_framework("NestJS", "TypeScript", also_for=("JavaScript",), summary="Structured"),
+        make_framework("Django"),
+        languages=("Python", "JavaScript"),
+    )
+
+
+def test_a_framework_also_for_a_language_is_offered_after_that_languages_own():
+    guide = nest_guide()
+    walk = Walkthrough(guide, step=Step.LANGUAGE).choose(f"{LANGUAGE_PREFIX}1")
+
+    menu = walk.options()
+
+    assert walk.language == "JavaScript"
+    assert menu is not None
+    assert [o.label for o in menu.options] == ["Node.js", "NestJS"]
+    chosen = walk.choose("nest")
+    assert chosen.step is Step.RESOURCES
+    assert chosen.framework is not None
+    assert chosen.framework.name == "NestJS"
+    assert guide.languages() == ("Python", "JavaScript", "TypeScript")
+    typescript = Walkthrough(guide, step=Step.FRAMEWORK, language="TypeScript").options()
+    assert typescript is not None
+    assert [o.label for o in typescript.options] == ["NestJS"]
+    assert Walkthrough(guide, step=Step.FRAMEWORK, language="Python").choose("nest").step is (
+        Step.FRAMEWORK
+    )
+
+
+def test_a_language_only_a_framework_is_also_for_is_still_offered():
+    guide = make_guide(
+        make_framework("NestJS", "TypeScript", also_for=("JavaScript",)), languages=()
+    )
+    assert guide.languages() == ("TypeScript", "JavaScript")
+
+
+@pytest.mark.parametrize(
+    ("walk", "prompt"),
+    [
+        (Walkthrough(nest_guide(), step=Step.LANGUAGE), "Choose the language you know best"),
+        (
+            Walkthrough(nest_guide(), step=Step.LANGUAGE, language="Python"),
+            "Choose the language you know best",
+        ),
+        (
+            Walkthrough(nest_guide(), step=Step.FRAMEWORK, language="Python"),
+            "Choose a framework for Python",
+        ),
+        (
+            Walkthrough(nest_guide(), step=Step.FRAMEWORK, language="JavaScript", page=1),
+            "Choose a framework for JavaScript",
+        ),
+    ],
+)
+def test_every_menu_says_what_it_asks_for(walk, prompt):
+    menu = walk.options()
+    assert menu is not None
+    assert menu.prompt == prompt
+
+
+def test_a_long_menu_keeps_its_prompt_on_every_page():
+    guide = make_guide(*(make_framework(f"Framework {n:03}") for n in range(60)))
+    walk = Walkthrough(guide, step=Step.FRAMEWORK, language="Python").choose(MORE)
+    menu = walk.options()
+    assert menu is not None
+    assert menu.has_more
+    assert menu.prompt == "Choose a framework for Python"
+
+
+def resource(kind: ResourceKind | None, name: str) -> Resource:
+    return Resource(title=name, url=f"https://{name}.example/", kind=kind)
+
+
+@pytest.mark.parametrize(
+    ("resources", "start"),
+    [
+        (
+            (
+                resource(ResourceKind.DOCS, "docs"),
+                resource(ResourceKind.VIDEO, "video"),
+                resource(ResourceKind.TUTORIAL, "first-tutorial"),
+                resource(ResourceKind.TUTORIAL, "second-tutorial"),
+            ),
+            "first-tutorial",
+        ),
+        (
+            (resource(ResourceKind.WEBSITE, "site"), resource(ResourceKind.COURSE, "course")),
+            "course",
+        ),
+        ((resource(ResourceKind.DOCS, "docs"), resource(None, "plain")), "docs"),
+        ((resource(ResourceKind.REPOSITORY, "repo"), resource(None, "plain")), "repo"),
+    ],
+)
+def test_the_study_step_starts_with_the_first_resource_of_the_beginners_kind(resources, start):
+    guide = make_guide(make_framework("Flask", resources=resources))
+    walk = Walkthrough(guide, step=Step.RESOURCES, language="Python", framework_key="flask")
+    assert walk.start_here is not None
+    assert walk.start_here.title == start
+    assert replace(walk, framework_key=None).start_here is None
