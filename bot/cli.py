@@ -22,7 +22,7 @@ from discord import app_commands
 
 from bot import endpoint, insight, replies
 from bot.bot import EXTENSIONS, GuideBot
-from bot.config import TOKEN_ENV, Config, ConfigError, load_config, port
+from bot.config import PUBLIC_KEY_ENV, TOKEN_ENV, Config, ConfigError, load_config, port
 from bot.console import (
     Invocation,
     OptionSpec,
@@ -50,9 +50,6 @@ OFFLINE_USER_ID = 0
 DEMO_COMMAND = "/framework djagno"
 TOKEN_REJECTED = f"Discord rejected the token: check {TOKEN_ENV} (it may have been reset)"
 GATEWAY_AUTHENTICATION_FAILED = 4004
-PUBLIC_KEY_ENV = "DISCORD_PUBLIC_KEY"
-DEFAULT_HTTP_HOST = "127.0.0.1"
-DEFAULT_HTTP_PORT = 8080
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -99,10 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="answer Discord's interactions as an HTTP endpoint, with no gateway"
     )
-    serve.add_argument("--host", help=f"address to listen on (default: {DEFAULT_HTTP_HOST})")
-    serve.add_argument(
-        "--port", type=int, help=f"port to listen on (default: {DEFAULT_HTTP_PORT}; 0: any free)"
-    )
+    serve.add_argument("--host", help="address to listen on; wins over [http] host")
+    serve.add_argument("--port", type=_port, help="port (0: any free one); wins over [http] port")
     serve.set_defaults(handler=_serve_http)
 
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
@@ -349,37 +344,37 @@ async def _serve(config: Config, store: GuideStore) -> int:
 
 
 def _serve_http(args: argparse.Namespace) -> int:
-    app = _http_app(args)
-    if app is None:
+    prepared = _http_app(args)
+    if prepared is None:
         return EXIT_FAILURE
-    host = args.host or DEFAULT_HTTP_HOST
-    port = DEFAULT_HTTP_PORT if args.port is None else args.port
+    app, config = prepared
+    host = args.host or config.http_host
+    port = config.http_port if args.port is None else args.port
     return asyncio.run(_listen(app, host, port))
 
 
 async def http_app(argv: Sequence[str] | None = None) -> web.Application:
     """Return the HTTP endpoint as an aiohttp application, for a process manager of your own.
 
-    `python -m aiohttp.web -H HOST -P PORT bot.cli:http_app` runs it; so does gunicorn's
-    `aiohttp.GunicornWebWorker`. The settings come from `--config PATH` in `argv` (default:
+    `python -m aiohttp.web -H HOST -P PORT bot.cli:http_app --config PATH` runs it, and so does
+    gunicorn's `aiohttp.GunicornWebWorker`. The settings come from the config file (default:
     ./config.toml if any) and the environment, as for `guidebot serve`.
 
     Raises:
         SystemExit: the settings cannot serve (the reason is printed on one line).
     """
-    args = _parser().parse_args(["--config", *argv] if argv else [])
-    app = _http_app(args)
-    if app is None:
+    prepared = _http_app(_parser().parse_args(list(argv or [])))
+    if prepared is None:
         raise SystemExit(EXIT_FAILURE)
-    return app
+    return prepared[0]
 
 
-def _http_app(args: argparse.Namespace) -> web.Application | None:
-    """Check the public key and read the config and the guide; None: cannot serve."""
+def _http_app(args: argparse.Namespace) -> tuple[web.Application, Config] | None:
+    """Check the public key, read the config and the guide; None: cannot serve."""
     try:
-        key = endpoint.verify_key(os.environ.get(PUBLIC_KEY_ENV, ""))
+        key = endpoint.verify_key(_config(args).http_public_key)
     except endpoint.PublicKeyError as error:
-        _fail(f"{error}; set {PUBLIC_KEY_ENV}")
+        _fail(f"{error}; set {PUBLIC_KEY_ENV} or [http] public_key")
         return None
     online = _online(args)
     if online is None:
@@ -388,7 +383,7 @@ def _http_app(args: argparse.Namespace) -> web.Application | None:
     _point_at_api(config)
     # The warning that an endpoint URL keeps interactions off the gateway is moot here.
     logging.getLogger("discord.client").addFilter(_not_about_the_endpoint_url)
-    return endpoint.build_app(GuideBot(config, store), key, token=config.token)
+    return endpoint.build_app(GuideBot(config, store), key, token=config.token), config
 
 
 async def _listen(app: web.Application, host: str, port: int) -> int:

@@ -25,6 +25,8 @@ from bot.insight import DEFAULT_INSIGHT_URL, SQLITE_PREFIX
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 """Environment variable that holds the bot token; it wins over the file's token."""
+PUBLIC_KEY_ENV = "DISCORD_PUBLIC_KEY"
+"""Environment variable that holds the application's public key; it wins over `[http]`."""
 API_BASE_ENV = "GUIDEBOT_API_BASE"
 """Environment variable that points the bot at another Discord API base (the test emulator)."""
 ENV_PREFIX = "GUIDEBOT_"
@@ -77,6 +79,12 @@ def port(value: int) -> int:
     """A TCP port number; 0 means off."""
     if not 0 <= value <= PORT_MAX:
         raise ValueError(f"must be a port number from 0 to {PORT_MAX} (0 turns it off)")
+    return value
+
+
+def _listen_port(value: int) -> int:
+    if not 0 <= value <= PORT_MAX:
+        raise ValueError(f"must be a port number from 0 to {PORT_MAX} (0: any free port)")
     return value
 
 
@@ -161,6 +169,11 @@ class Config:
     metrics_port: int = setting("metrics", "port", 0, check=port)
     """Serve /metrics and /healthz on this port; 0 serves nothing."""
     metrics_host: str = setting("metrics", "host", "127.0.0.1")
+    http_public_key: str = setting("http", "public_key", "")
+    """The application's public key, for `guidebot serve`; DISCORD_PUBLIC_KEY wins over it."""
+    http_host: str = setting("http", "host", "127.0.0.1")
+    http_port: int = setting("http", "port", 8080, check=_listen_port)
+    """Where `guidebot serve` listens; 0 takes any free port (the log says which)."""
     insight_url: str = setting("insight", "url", DEFAULT_INSIGHT_URL, check=_insight_url)
     """Where lookups are recorded: sqlite:///PATH, postgresql://...; "" records nothing."""
     insight_retention_days: int = setting("insight", "retention_days", 90, check=at_least(0))
@@ -309,6 +322,8 @@ def parse_config(
         values["guide_path"] = guide_path
     if source and "insight_url" not in from_env_fields:
         values["insight_url"] = _beside(source, values.get("insight_url", DEFAULT_INSIGHT_URL))
+    public_key = environ.get(PUBLIC_KEY_ENV, "").strip() or values.get("http_public_key", "")
+    values["http_public_key"] = public_key
     env_token = environ.get(TOKEN_ENV, "").strip()
     setting_token = values.pop("token", "").strip()
     token = env_token or setting_token

@@ -300,3 +300,49 @@ def test_config_a_wrong_insight_setting_is_one_line_naming_key_and_origin(raw, e
     with pytest.raises(ConfigError) as caught:
         parse_config(raw, environ, source=Path("c.toml"))
     assert caught.value.problems == (problem,)
+
+
+HEX_KEY = "ab" * 32
+
+
+def test_config_http_defaults_listen_on_this_machine_with_no_key():
+    config = parse_config({}, {}, source=None)
+    assert (config.http_public_key, config.http_host, config.http_port) == ("", "127.0.0.1", 8080)
+
+
+def test_config_http_section_sets_the_public_key_host_and_port():
+    raw = {"http": {"public_key": HEX_KEY, "host": "0.0.0.0", "port": 0}}  # noqa: S104
+    config = parse_config(raw, {}, source=None)
+    assert (config.http_public_key, config.http_host, config.http_port) == (
+        HEX_KEY,
+        "0.0.0.0",  # noqa: S104 - a config value
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"DISCORD_PUBLIC_KEY": "cd" * 32}, "cd" * 32),
+        ({"GUIDEBOT_HTTP_PUBLIC_KEY": "ef" * 32}, "ef" * 32),
+        ({"DISCORD_PUBLIC_KEY": "cd" * 32, "GUIDEBOT_HTTP_PUBLIC_KEY": "ef" * 32}, "cd" * 32),
+        ({"DISCORD_PUBLIC_KEY": ""}, HEX_KEY),
+    ],
+)
+def test_config_discord_public_key_wins_over_the_http_section(environ, expected):
+    config = parse_config({"http": {"public_key": HEX_KEY}}, environ, source=None)
+    assert config.http_public_key == expected
+
+
+def test_config_http_port_and_host_from_the_environment():
+    environ = {"GUIDEBOT_HTTP_PORT": "9000", "GUIDEBOT_HTTP_HOST": "::1"}
+    config = parse_config({"http": {"port": 8000}}, environ, source=None)
+    assert (config.http_host, config.http_port) == ("::1", 9000)
+
+
+def test_config_http_port_out_of_range_is_one_line():
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"http": {"port": 70000}}, {}, source=Path("c.toml"))
+    assert caught.value.problems == (
+        "c.toml: [http] port must be a port number from 0 to 65535 (0: any free port)",
+    )

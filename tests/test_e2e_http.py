@@ -18,7 +18,13 @@ import pytest
 from nacl.signing import SigningKey
 
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, run_to_exit, running_bot
+from tests.emulator.harness import (
+    BOT_COMMAND,
+    REPO_ROOT,
+    default_config,
+    run_to_exit,
+    running_bot,
+)
 from tests.emulator.records import InteractionResult
 from tests.test_e2e_commands import (
     AUTOCOMPLETE_RESULT,
@@ -126,9 +132,33 @@ def test_serve_refuses_a_public_key_that_is_not_64_hex_characters_in_one_line(
     assert out == ""
     assert err.strip() == (
         "guidebot: the public key must be 64 hexadecimal characters (the application's Public "
-        f"Key in the developer portal): {why}; set DISCORD_PUBLIC_KEY"
+        f"Key in the developer portal): {why}; set DISCORD_PUBLIC_KEY or [http] public_key"
     )
     assert not emulator.requests, "a bad key stops start-up before anything else"
+
+
+@pytest.mark.e2e
+def test_serve_reads_the_key_host_and_port_from_the_http_section(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with emulator:
+            config = (
+                default_config(emulator)
+                + f'[http]\npublic_key = "{emulator.public_key}"\nhost = "127.0.0.1"\nport = 0\n'
+            )
+            async with running_bot(
+                emulator,
+                http=True,
+                command=(*BOT_COMMAND[:-1], "serve"),
+                config_text=config,
+                extra_env={"DISCORD_PUBLIC_KEY": ""},
+                workdir=tmp_path,
+            ):
+                card = await emulator.slash("framework", {"name": "flask"})
+                assert card.data["embeds"][0]["title"] == "Flask"
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.e2e
