@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 import importlib.resources
 import os
 import re
 import stat
 import unicodedata
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -302,31 +300,14 @@ def parse_guide(text: str, *, source: str = "<guide>") -> Guide:
         column = bad_char.start() - text.rfind("\n", 0, bad_char.start())
         report.add(line, column, "", _bad_char_message(bad_char.group()))
         raise GuideError(report.problems())
-    with _gc_paused():
-        root = compose(text, report)
-        data = check(root, GUIDE_SPEC, "", report) if root is not None else None
-        if isinstance(root, MapNode):
-            _check_names(root, report)
-            _check_urls(root, report)
-        if data is not None and not report:
-            return _build(data, report.warnings())
+    root = compose(text, report)
+    data = check(root, GUIDE_SPEC, "", report) if root is not None else None
+    if isinstance(root, MapNode):
+        _check_names(root, report)
+        _check_urls(root, report)
+    if data is not None and not report:
+        return _build(data, report.warnings())
     raise GuideError(report.problems())
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector, which would otherwise take a third of parse time.
-
-    Parsing allocates hundreds of thousands of small objects and no cycles, so collecting while
-    it runs only rescans the growing tree again and again.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check_size(size: int, source: str) -> None:

@@ -47,10 +47,11 @@ IDS = {
 }
 any_id = st.one_of(*IDS.values())
 
+LONGEST_KIND = max((kind.value for kind in ResourceKind), key=len)
 LONGEST = {
     DeleteId: DeleteId(SNOWFLAKE_MAX),
-    PickId: PickId("rs", "f" * 12, "tutorial", True, SNOWFLAKE_MAX),
-    ResourcePageId: ResourcePageId("f" * 12, "tutorial", NUMBER_MAX, SNOWFLAKE_MAX),
+    PickId: PickId("rs", "f" * 12, LONGEST_KIND, True, SNOWFLAKE_MAX),
+    ResourcePageId: ResourcePageId("f" * 12, LONGEST_KIND, NUMBER_MAX, SNOWFLAKE_MAX),
     ListPageId: ListPageId(NUMBER_MAX, SNOWFLAKE_MAX),
     WalkId: WalkId(
         WalkAction.CHOOSE,

@@ -1,5 +1,6 @@
 import gc
 import re
+import threading
 import time
 import tracemalloc
 from dataclasses import replace
@@ -710,8 +711,16 @@ def test_diff_summary_shortens_long_lists_of_names():
     )
 
 
-def test_tests_never_leave_the_garbage_collector_off():
+def test_parsing_in_a_worker_thread_leaves_the_garbage_collector_on_for_everyone():
+    # /guide reload parses in a worker thread while the event loop serves others.
+    worker = threading.Thread(target=parse_guide, args=(big_guide(2_000),))
+    collector_off = False
+    worker.start()
+    while worker.is_alive():
+        collector_off |= not gc.isenabled()
+        time.sleep(0.001)
+    worker.join()
     parse_problems("title: [")
-    parse_guide(VALID_TEXT)
 
+    assert not collector_off
     assert gc.isenabled()
