@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import custom_ids, render, replies
+from bot import custom_ids, replies
 from bot.custom_ids import (
     NUMBER_MAX,
     SNOWFLAKE_MAX,
@@ -24,6 +24,7 @@ from bot.store import Snapshot
 from bot.views import DYNAMIC_ITEMS, WalkthroughMenu
 from bot.walkthrough import STEPS, Walkthrough
 from tests.conftest import make_guide
+from tests.emulator.validation import CUSTOM_ID_LIMIT
 
 snowflakes = st.integers(0, SNOWFLAKE_MAX)
 numbers = st.integers(0, NUMBER_MAX)
@@ -72,7 +73,7 @@ def test_custom_ids_round_trip_each_kind(kind):
     @given(IDS[kind])
     def round_trip(value):
         encoded = value.encode()
-        assert len(encoded) <= render.CUSTOM_ID_LIMIT
+        assert len(encoded) <= CUSTOM_ID_LIMIT
         assert kind.decode(encoded) == value
         assert custom_ids.decode(encoded) == value
 
@@ -82,7 +83,7 @@ def test_custom_ids_round_trip_each_kind(kind):
 @pytest.mark.parametrize("kind", LONGEST, ids=lambda kind: kind.__name__)
 def test_custom_ids_longest_of_each_kind_fits_discord(kind):
     encoded = LONGEST[kind].encode()
-    assert len(encoded) <= render.CUSTOM_ID_LIMIT
+    assert len(encoded) <= CUSTOM_ID_LIMIT
     assert kind.decode(encoded) == LONGEST[kind]
 
 

@@ -15,6 +15,7 @@ from bot.matching import (
     Suggestion,
     _length_slice,
 )
+from tests.emulator.validation import CHOICES_LIMIT
 
 
 def make_framework(name: str, language: str = "Python", aliases: tuple[str, ...] = ()) -> Framework:
@@ -466,8 +467,8 @@ def big_matcher() -> Matcher:
 )
 def test_suggest_never_returns_more_than_25(big_matcher, query):
     suggestions = big_matcher.suggest(query)
-    assert len(suggestions) == AUTOCOMPLETE_LIMIT
-    assert len(big_matcher.suggest(query, limit=100)) == AUTOCOMPLETE_LIMIT
+    assert len(suggestions) == CHOICES_LIMIT
+    assert len(big_matcher.suggest(query, limit=100)) == CHOICES_LIMIT
     assert len(big_matcher.suggest(query, limit=7)) == 7
     assert big_matcher.suggest(query, limit=0) == []
 
@@ -534,7 +535,7 @@ def test_any_text_gives_a_well_formed_answer(matcher, text):
     assert result.suggestions == () if result.framework else len(result.suggestions) <= 5
     assert len({suggestion.key for suggestion in result.suggestions}) == len(result.suggestions)
     suggestions = matcher.suggest(text)
-    assert len(suggestions) <= AUTOCOMPLETE_LIMIT
+    assert len(suggestions) <= CHOICES_LIMIT
     assert len({suggestion.key for suggestion in suggestions}) == len(suggestions)
 
 
