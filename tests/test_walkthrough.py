@@ -2,7 +2,9 @@ from dataclasses import replace
 
 import pytest
 
+from bot import replies
 from bot.guide import Guide, Resource, ResourceKind
+from bot.payload import callback_body
 from bot.walkthrough import (
     LANGUAGE_PREFIX,
     MORE,
@@ -13,6 +15,7 @@ from bot.walkthrough import (
     Walkthrough,
 )
 from tests.conftest import make_framework, make_guide
+from tests.emulator.validation import message_problems
 
 
 def test_walkthrough_starts_at_the_intro_with_no_way_back(guide):
@@ -82,6 +85,10 @@ def test_walkthrough_menu_pages_through_many_frameworks():
     assert last.has_previous
     assert len(last.options) == 60 - 2 * OPTIONS_PER_PAGE
     assert walk.choose(MORE).choose(PREVIOUS_PAGE).options() == first
+    # Each page, with its "more" and "previous" entries, is a menu Discord takes.
+    for page in (walk, walk.choose(MORE), walk.choose(MORE).choose(MORE)):
+        body = callback_body(replies.walkthrough_reply(page, owner=1))
+        assert [str(problem) for problem in message_problems(body["data"])] == []
 
 
 def test_walkthrough_selected_reports_the_chosen_language(guide):
