@@ -41,7 +41,8 @@ def fresh_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(url, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        reason = f"no PostgreSQL at {url} ({' '.join(str(error).split())[:120]})"
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        reason = f"no PostgreSQL at {url}: {first_line}"
         if os.environ.get(REQUIRE_ENV) == "1":
             pytest.fail(f"{REQUIRE_ENV}=1 but {reason}")
         pytest.skip(reason)
