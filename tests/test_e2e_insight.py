@@ -1,0 +1,258 @@
+"""End-to-end: the real bot records what learners look up, and reports it, against the emulator.
+
+Lookups go through the real bot process; the reports are `/guide gaps` through the emulator and
+`guidebot gaps` run as a user runs it. The PostgreSQL tests use a fresh database of their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.insight import Gaps, Outcome, Record
+from bot.insight_store import open_store
+from tests.emulator.emulator import DiscordEmulator
+from tests.emulator.harness import REPO_ROOT, default_config, running_bot
+from tests.emulator.payloads import MEMBER_PERMISSIONS
+from tests.postgres import CuttableProxy, fresh_database
+from tests.test_insight_store import VERSION_1, run_sql
+
+EPHEMERAL = 64
+MANAGE_GUILD = 1 << 5
+ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
+CHANNEL_MESSAGE = 4
+DEFERRED = 5
+MISSING = "cobol on cogs"
+"""Names no framework, and nothing close: not found."""
+SUGGESTING = "flsk djngo"
+"""Names no framework for sure, but the matcher suggests Django and Flask."""
+
+
+def bot_config(emu: DiscordEmulator, insight_url: str | None = None) -> str:
+    """The harness's config, the answer cooldown off, and `[insight] url` when given."""
+    text = default_config(emu) + "[answers]\ncooldown_seconds = 0\n"
+    if insight_url is not None:
+        text += f"\n[insight]\nurl = {json.dumps(insight_url)}\n"
+    return text
+
+
+async def recorded(url: str, *, lookups: int, timeout: float = 10.0) -> Gaps:
+    """Wait until the database at `url` holds `lookups` lookups of today; return the report."""
+    store = open_store(url)
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                gaps = await store.report(days=1, guild_id=None, limit=50)
+                if gaps.lookups >= lookups:
+                    return gaps
+                await asyncio.sleep(0.1)
+    finally:
+        await store.close()
+
+
+def guidebot_gaps(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `guidebot ARGS --json` in a process of its own, as a user would; return the report."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--json"],
+        cwd=REPO_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+async def guide_gaps(emu: DiscordEmulator, **options: Any) -> dict[str, Any]:
+    """Run `/guide gaps` as an admin; return the embed the admin sees once it is answered."""
+    result = await emu.slash("guide", options, subcommand="gaps", permissions=ADMIN)
+    if result.type == DEFERRED:
+        await result.wait_webhook("POST *")
+    assert result.ephemeral
+    assert result.message is not None
+    (embed,) = result.message["embeds"]
+    return embed  # type: ignore[no-any-return]
+
+
+async def look_up(emu: DiscordEmulator, command: str, query: str) -> None:
+    option = "name" if command == "framework" else "framework"
+    answer = await emu.slash(command, {option: query})
+    assert answer.type == CHANNEL_MESSAGE, answer
+
+
+@pytest.mark.e2e
+def test_lookups_through_the_bot_show_in_guide_gaps_and_guidebot_gaps(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    # The default [insight] url: a SQLite file under var/, beside the config file.
+    database = f"sqlite:///{tmp_path}/var/insight.sqlite3"
+    other_server = Record(
+        command="framework",
+        query="another server's miss",
+        outcome=Outcome.NOT_FOUND,
+        framework=None,
+        guild_id=1,
+        at=datetime.now(UTC),
+    )
+
+    async def scenario() -> dict[str, Any]:
+        async with (
+            emulator,
+            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
+        ):
+            for command, query in [
+                ("framework", "Django"),
+                ("framework", "djagno"),
+                ("resources", "django"),
+                ("resources", "Flask"),
+                ("framework", MISSING),
+                ("framework", "  COBOL  on cogs "),
+                ("resources", MISSING),
+                ("framework", SUGGESTING),
+            ]:
+                await look_up(emulator, command, query)
+            await emulator.slash("framework", {})  # the list of every framework: no lookup
+            store = open_store(database)
+            await store.write([other_server])
+            await store.close()
+            await recorded(database, lookups=9)
+
+            refused = await emulator.slash("guide", subcommand="gaps")
+            assert refused.data["embeds"][0]["description"] == (
+                "You need the Manage Server permission for that."
+            )
+            return await guide_gaps(emulator, days=7)
+
+    embed = asyncio.run(scenario())
+    assert embed["title"] == "What learners looked for"
+    assert embed["description"] == (
+        "In the last 7 days, learners here made **8** lookups; **50%** found a framework at once."
+    )
+    assert [field["value"] for field in embed["fields"]] == [
+        "**3** `cobol on cogs`\n**1** `flsk djngo`",  # not another server's
+        "**3** Django\n**1** Flask",
+    ]
+
+    # After the bot has stopped, from the command line, across every server.
+    report = guidebot_gaps("--config", str(tmp_path / "config.toml"), "gaps")
+    assert report == {
+        "misses": [
+            {"query": "cobol on cogs", "count": 3},
+            {"query": "flsk djngo", "count": 1},  # a tie: the most recently asked first
+            {"query": "another server's miss", "count": 1},
+        ],
+        "answered": [{"framework": "django", "count": 3}, {"framework": "flask", "count": 1}],
+        "lookups": 9,
+    }
+
+
+@pytest.mark.e2e
+def test_two_bots_share_one_postgresql_database_upgraded_from_version_1(tmp_path: Path) -> None:
+    with fresh_database() as url:
+        run_sql(url, VERSION_1["postgresql"])  # one "fastapi" miss, recorded by version 1
+
+        async def one_bot(emu: DiscordEmulator, workdir: Path, queries: list[str]) -> str:
+            async with emu, running_bot(emu, workdir=workdir, config_text=bot_config(emu, url)):
+                for query in queries:
+                    await look_up(emu, "framework", query)
+            return emu.guild_id
+
+        async def scenario() -> tuple[str, str]:
+            first, second = DiscordEmulator(), DiscordEmulator()
+            # Both start together on the old schema: one upgrades it, the other waits.
+            ids = await asyncio.gather(
+                one_bot(first, tmp_path / "a", ["django", MISSING, MISSING]),
+                one_bot(second, tmp_path / "b", ["flask", MISSING, SUGGESTING]),
+            )
+            for emu in (first, second):
+                assert not emu.violations(), emu.violations()
+            return ids[0], ids[1]
+
+        first_guild, second_guild = asyncio.run(scenario())
+        config = tmp_path / "config.toml"
+        config.write_text(f"[insight]\nurl = {json.dumps(url)}\n", encoding="utf-8")
+        # All days: the version-1 row has a fixed date.
+        everyone = guidebot_gaps("--config", str(config), "gaps", "--days", "36500")
+        # The bots ran at once, so which of the two tied frameworks came last is up to chance.
+        everyone["answered"].sort(key=lambda hit: hit["framework"])
+        assert everyone == {
+            "misses": [
+                {"query": MISSING, "count": 3},
+                {"query": SUGGESTING, "count": 1},
+                {"query": "fastapi", "count": 1},
+            ],
+            "answered": [{"framework": "django", "count": 1}, {"framework": "flask", "count": 1}],
+            "lookups": 7,
+        }
+        # Each server's own, with the url from the environment this time.
+        env = {"GUIDEBOT_INSIGHT_URL": url}
+        empty = _empty(tmp_path)
+        first = guidebot_gaps("--config", str(empty), "gaps", "--guild", first_guild, env=env)
+        second = guidebot_gaps("--config", str(empty), "gaps", "--guild", second_guild, env=env)
+        assert first["misses"] == [{"query": MISSING, "count": 2}]
+        assert second["misses"] == [
+            {"query": SUGGESTING, "count": 1},
+            {"query": MISSING, "count": 1},
+        ]
+
+
+def _empty(folder: Path) -> Path:
+    path = folder / "empty.toml"
+    path.write_text("", encoding="utf-8")
+    return path
+
+
+@pytest.mark.e2e
+def test_answers_go_on_when_the_database_goes_away_mid_run(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    with fresh_database() as url:
+
+        async def scenario() -> str:
+            async with (
+                CuttableProxy.to(url) as proxy,
+                emulator,
+                running_bot(
+                    emulator, workdir=tmp_path, config_text=bot_config(emulator, proxy.url(url))
+                ) as bot,
+            ):
+                await look_up(emulator, "framework", "django")
+                await recorded(url, lookups=1)
+
+                proxy.sever()
+                for query in ("flask", MISSING, "rails", SUGGESTING, "laravel"):
+                    answer = await emulator.slash("framework", {"name": query})
+                    assert answer.accepted
+                    assert answer.type == CHANNEL_MESSAGE  # answered at once, not deferred
+                await emulator.wait_until(
+                    lambda: "lookups not recorded" in bot.log(),
+                    timeout=15,
+                    what="the warning about dropped lookups",
+                )
+                unavailable = await guide_gaps(emulator)
+                assert unavailable["title"] == "Insight unavailable"
+
+                proxy.restore()
+                await look_up(emulator, "resources", "rails")
+                await recorded(url, lookups=2, timeout=15)
+                return bot.log()
+
+        log = asyncio.run(scenario())
+
+    warnings = [line for line in log.splitlines() if "lookups not recorded" in line]
+    assert len(warnings) == 1, "at most one warning a minute"
+    dropped = sum(int(n) for n in re.findall(r"insight: (\d+) lookups not recorded", log))
+    assert dropped >= 1
+    assert "answers go on" in warnings[0]
+    assert "lookups are recorded again" in log
