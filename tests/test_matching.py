@@ -3,7 +3,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from bot.guide import Framework, Resource, name_key
 from bot.matching import (
     AUTOCOMPLETE_LIMIT,
     MATCH_CUTOFF,
@@ -15,33 +14,22 @@ from bot.matching import (
     Suggestion,
     _length_slice,
 )
+from tests.conftest import make_framework
 from tests.emulator.validation import CHOICES_LIMIT
-
-
-def make_framework(name: str, language: str = "Python", aliases: tuple[str, ...] = ()) -> Framework:
-    return Framework(
-        key=name_key(name),
-        name=name,
-        language=language,
-        description=f"{name} is a backend framework.",
-        resources=(Resource(title=f"{name} docs", url=f"https://example.org/{name_key(name)}"),),
-        aliases=aliases,
-    )
-
 
 GUIDE = (
     make_framework("Node.js", "JavaScript"),
     make_framework("Express", "JavaScript"),
-    make_framework("NestJS", "JavaScript", ("nest",)),
-    make_framework("Django", "Python", ("dj",)),
+    make_framework("NestJS", "JavaScript", aliases=("nest",)),
+    make_framework("Django", "Python", aliases=("dj",)),
     make_framework("Flask", "Python"),
     make_framework("FastAPI", "Python"),
-    make_framework("Ruby on Rails", "Ruby", ("rails", "ror")),
+    make_framework("Ruby on Rails", "Ruby", aliases=("rails", "ror")),
     make_framework("Sinatra", "Ruby"),
-    make_framework("Spring Boot", "Java", ("spring",)),
+    make_framework("Spring Boot", "Java", aliases=("spring",)),
     make_framework("Laravel", "PHP"),
     make_framework("Symfony", "PHP"),
-    make_framework("ASP.NET Core", "C#", ("aspnet", "dotnet")),
+    make_framework("ASP.NET Core", "C#", aliases=("aspnet", "dotnet")),
     make_framework("Gin", "Go"),
     make_framework("Phoenix", "Elixir"),
 )
@@ -237,14 +225,20 @@ def test_a_language_alone_names_no_framework():
 
 def test_a_language_among_other_words_is_not_an_alias():
     # A maintainer may give Rails the alias "ruby"; "sinatra ruby" still means Sinatra.
-    guide = [make_framework("Ruby on Rails", "Ruby", ("ruby",)), make_framework("Sinatra", "Ruby")]
+    guide = [
+        make_framework("Ruby on Rails", "Ruby", aliases=("ruby",)),
+        make_framework("Sinatra", "Ruby"),
+    ]
     matcher = Matcher(guide)
     assert matcher.lookup("sinatra ruby").framework == guide[1]
     assert matcher.lookup("ruby").framework == guide[0]
 
 
 def test_one_letter_words_never_name_a_framework_among_other_words():
-    guide = [make_framework("Express", "JavaScript"), make_framework("Plumber", "R", ("p",))]
+    guide = [
+        make_framework("Express", "JavaScript"),
+        make_framework("Plumber", "R", aliases=("p",)),
+    ]
     matcher = Matcher(guide)
     assert matcher.lookup("express p").framework == guide[0]
     assert matcher.lookup("p").framework == guide[1]
@@ -336,8 +330,8 @@ def test_lookup_refuses_a_query_naming_two_frameworks(matcher):
 
 def test_lookup_refuses_an_alias_shared_by_two_frameworks():
     guide = [
-        make_framework("Hanami", "Ruby", ("hn",)),
-        make_framework("Hono", "TypeScript", ("hn",)),
+        make_framework("Hanami", "Ruby", aliases=("hn",)),
+        make_framework("Hono", "TypeScript", aliases=("hn",)),
     ]
     result = Matcher(guide).lookup("hn")
     assert result.framework is None
