@@ -40,10 +40,14 @@ from bot.store import GuideStore, Snapshot
 
 log = logging.getLogger(__name__)
 
+# Exit codes, each with one meaning (the README lists them).
 EXIT_OK = 0
-EXIT_NOT_FOUND = 1
 EXIT_FAILURE = 1
+"""A problem in the config or the guide, a rejected token, or a guide `check` refuses."""
 EXIT_USAGE = 2
+"""A command line or a typed command that cannot be read (argparse's own code too)."""
+EXIT_NOT_FOUND = 3
+"""`ask` answered "not in the guide", as a script may want to tell apart from a failure."""
 DEFAULT_CONFIG = Path("config.toml")
 OFFLINE_USER_ID = 0
 """Who "asks" offline; it only shows in custom_ids, which nobody clicks."""

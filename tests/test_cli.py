@@ -1,9 +1,11 @@
 import json
+import re
 
 import pytest
 
+from bot import cli
 from bot.cli import main
-from tests.conftest import SHIPPED_GUIDE
+from tests.conftest import REPO_ROOT, SHIPPED_GUIDE
 
 
 def run(capsys, *argv):
@@ -30,9 +32,9 @@ def test_cli_ask_json_is_the_interaction_callback_body(capsys):
     assert "flask.palletsprojects.com/en/stable/tutorial/" in embed["description"]
 
 
-def test_cli_ask_not_found_exits_1_with_an_ephemeral_reply(capsys):
+def test_cli_ask_not_found_exits_3_with_an_ephemeral_reply(capsys):
     code, out, _ = run(capsys, "ask", "/framework pizza")
-    assert code == 1
+    assert code == 3
     assert "(only you can see this)" in out
     assert "`pizza`" in out
 
@@ -175,3 +177,11 @@ def test_cli_run_metrics_port_must_be_a_port(capsys):
         main(["run", "--metrics-port", "99999"])
     assert caught.value.code == 2
     assert "'99999' is not a port number (0 to 65535)" in capsys.readouterr().err
+
+
+def test_cli_exit_codes_are_distinct_and_each_is_in_the_readme():
+    codes = {name: value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    assert len(set(codes.values())) == len(codes)
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \| \w", readme, re.MULTILINE)}
+    assert documented == set(codes.values())
