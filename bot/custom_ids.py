@@ -37,6 +37,9 @@ _NUMBER = r"\d{1,10}"
 _HEX_NUMBER = r"[0-9a-f]{1,8}"
 _REF = rf"[0-9a-f]{{{2 * REF_BYTES}}}"
 _KIND = r"[a-z-]{1,20}"
+_STATE = rf"[0-9a-f.]{{0,{3 * 8 + 2 * REF_BYTES + 3}}}"
+"""A walkthrough state as `WalkState` writes it (three hex numbers, a reference, three dots),
+or one mangled in the same characters, which the handler reads as a fresh start."""
 _KINDS = frozenset(kind.value for kind in ResourceKind)
 
 
@@ -211,10 +214,10 @@ class WalkId:
     owner: int
     state: WalkState | None
     PATTERN: ClassVar[str] = (
-        rf"{PREFIX}:wk:(?P<action>[bns]):(?P<owner>{_SNOWFLAKE}):(?P<state>[0-9a-f.]{{0,40}})"
+        rf"{PREFIX}:wk:(?P<action>[bns]):(?P<owner>{_SNOWFLAKE}):(?P<state>{_STATE})"
     )
     MENU_PATTERN: ClassVar[str] = (
-        rf"{PREFIX}:wk:(?P<action>m):(?P<owner>{_SNOWFLAKE}):(?P<state>[0-9a-f.]{{0,40}})"
+        rf"{PREFIX}:wk:(?P<action>m):(?P<owner>{_SNOWFLAKE}):(?P<state>{_STATE})"
     )
 
     def encode(self) -> str:

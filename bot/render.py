@@ -24,21 +24,20 @@ EMBED_FIELD_NAME_LIMIT = 256
 EMBED_FIELD_VALUE_LIMIT = 1024
 EMBED_FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
-CONTENT_LIMIT = 2000
 BUTTON_LABEL_LIMIT = 80
 LINK_URL_LIMIT = 512
-SELECT_OPTION_LIMIT = 25
 SELECT_TEXT_LIMIT = 100
 """Label, value and description of a select option."""
 SELECT_PLACEHOLDER_LIMIT = 150
 CHOICE_NAME_LIMIT = 100
-CUSTOM_ID_LIMIT = 100
 
 ELLIPSIS = "…"
 URL_SAFE_CHARACTERS = ":/?#@!$&'*+,;=%~.-_"
 """Kept as they are in a link's address; others, the parentheses among them, are escaped."""
 QUERY_ECHO_LIMIT = 80
 """How much of a learner's query a reply quotes back; enough to recognise it."""
+LIST_TEXT_ALLOWANCE = 128
+"""Room a page of the framework list keeps for its description and footer (about 110 now)."""
 RESOURCES_PER_PAGE = 10
 FIELD_GAP = "\u200b"
 """Zero-width space: Discord rejects an empty field name or value."""
@@ -165,7 +164,9 @@ def no_resources_embed(framework: Framework, kind: str) -> discord.Embed:
     hint = f" It has: {', '.join(kinds)}." if kinds else ""
     return discord.Embed(
         title=truncate(f"No {kind} resources for {framework.name}", EMBED_TITLE_LIMIT),
-        description=truncate(f"The guide lists no {kind} for {framework.name}.{hint}", 4096),
+        description=truncate(
+            f"The guide lists no {kind} for {framework.name}.{hint}", EMBED_DESCRIPTION_LIMIT
+        ),
         colour=COLOUR_NOT_FOUND,
     )
 
@@ -204,7 +205,7 @@ def framework_list_pages(guide: Guide) -> list[list[tuple[str, str]]]:
         if chunk:  # none for a language only `also_for` frameworks of another
             fields.append((language, ", ".join(chunk)))
     pages: list[list[tuple[str, str]]] = [[]]
-    budget = EMBED_TOTAL_LIMIT - EMBED_TITLE_LIMIT - EMBED_FOOTER_LIMIT // 16
+    budget = EMBED_TOTAL_LIMIT - EMBED_TITLE_LIMIT - LIST_TEXT_ALLOWANCE
     used = 0
     for name, value in fields:
         size = len(truncate(name, EMBED_FIELD_NAME_LIMIT)) + len(value)

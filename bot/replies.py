@@ -28,14 +28,13 @@ from bot.custom_ids import (
     label_id,
 )
 from bot.guide import Framework, GuideError, Resource, ResourceKind
-from bot.matching import Suggestion
+from bot.matching import NOT_FOUND_SUGGESTIONS, Suggestion
 from bot.store import GuideStore, Reload, Snapshot
 from bot.walkthrough import MORE, PREVIOUS_PAGE, STEPS, Step, Walkthrough
 
 LINK_BUTTONS_PER_ROW = 5
 CARD_LINK_BUTTONS = 4
 """Link buttons on a card: the first resources; the card lists them all as links too."""
-NOT_FOUND_SUGGESTIONS = 5
 RELOAD_PROBLEMS_SHOWN = 15
 """Problems listed in a failed reload's reply; the log has them all."""
 STATUS_PROBLEMS_SHOWN = 5

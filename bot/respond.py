@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from http import HTTPStatus
 from typing import Any
 
 import discord
@@ -178,7 +179,10 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     ):
         log.warning("interaction %s could not be answered: %s", interaction.id, error.text)
         return
-    if isinstance(error, discord.HTTPException) and (error.status == 429 or error.status >= 500):
+    if isinstance(error, discord.HTTPException) and (
+        error.status == HTTPStatus.TOO_MANY_REQUESTS
+        or error.status >= HTTPStatus.INTERNAL_SERVER_ERROR
+    ):
         log.warning(
             "gave up on interaction %s: Discord answered %d %s",
             interaction.id,

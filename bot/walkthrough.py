@@ -7,6 +7,11 @@ from enum import StrEnum
 
 from bot.guide import Framework, Guide, Resource, ResourceKind
 
+# Menu values. Framework keys hold only letters and digits, so none of these can clash with one;
+# languages go by their position, since a language name may hold anything and be long.
+LANGUAGE_PREFIX = "language:"
+PREVIOUS_PAGE = "page:previous"
+MORE = "page:more"
 OPTIONS_PER_PAGE = 23
 """Choices shown at once; with "previous" and "more" entries a page fills a 25-option menu."""
 BEGINNER_KINDS = (
@@ -185,10 +190,3 @@ class Walkthrough:
         framework = self.guide.framework(key)
         language = self.language
         return framework is not None and language is not None and framework.is_for(language)
-
-
-# Menu values. Framework keys hold only letters and digits, so none of these can clash with one;
-# languages go by their position, since a language name may hold anything and be 80 long.
-LANGUAGE_PREFIX = "language:"
-PREVIOUS_PAGE = "page:previous"
-MORE = "page:more"

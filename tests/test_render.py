@@ -1,6 +1,7 @@
 import discord
 import pytest
 
+from bot import guide as guide_module
 from bot import render
 from bot.guide import Resource, ResourceKind, load_guide
 from bot.matching import Suggestion
@@ -170,3 +171,14 @@ def test_the_framework_step_names_the_language_of_a_framework_also_for_this_one(
 def test_the_framework_list_leaves_out_a_language_with_no_framework_of_its_own():
     guide = make_guide(make_framework("NestJS", "TypeScript", also_for=("JavaScript",)))
     assert render.framework_list_pages(guide) == [[("TypeScript", "NestJS")]]
+
+
+def test_render_the_guide_contract_fits_the_discord_limits_it_was_chosen_for():
+    # bot.guide is pure and cannot import these; this ties each of its limits to its reason.
+    assert guide_module.TITLE_MAX_CHARS <= render.EMBED_TITLE_LIMIT
+    assert guide_module.LONG_TEXT_MAX_CHARS <= render.EMBED_DESCRIPTION_LIMIT
+    assert guide_module.NAME_MAX_CHARS <= render.BUTTON_LABEL_LIMIT
+    assert guide_module.SUMMARY_MAX_CHARS <= render.SELECT_TEXT_LIMIT
+    assert guide_module.SUMMARY_MAX_CHARS <= render.CHOICE_NAME_LIMIT
+    assert guide_module.URL_MAX_CHARS <= render.LINK_URL_LIMIT
+    assert guide_module.RESOURCE_TITLE_MAX_CHARS < render.EMBED_FIELD_NAME_LIMIT

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import insight, replies
+from bot.bot import GuideBot
 from bot.insight_store import InsightError, InsightStore
 from bot.store import GuideStore, Reload, ReloadCause
 
@@ -93,7 +94,7 @@ class Admin(commands.GroupCog, group_name="guide"):
             reply = replies.gaps_reply(self.store.current, gaps, days=days)
         await interaction.followup.send(embeds=list(reply.embeds), ephemeral=True)
 
-    @tasks.loop(seconds=2)
+    @tasks.loop()  # every watch_seconds: cog_load sets the interval before it starts
     async def watch(self) -> None:
         """Reload the guide when its file changes on disk."""
         if self.store.changed_on_disk():
@@ -105,11 +106,11 @@ class Admin(commands.GroupCog, group_name="guide"):
             return await asyncio.to_thread(self.store.reload, by)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GuideBot) -> None:
     """Load the Admin cog."""
-    config = bot.config  # type: ignore[attr-defined]
+    config = bot.config
     watch = config.watch_interval_seconds if config.watch_guide else None
-    recorder = bot.recorder  # type: ignore[attr-defined]
+    recorder = bot.recorder
     lookups = recorder.store if recorder is not None else None
-    store, lock = bot.store, bot.reload_lock  # type: ignore[attr-defined]
+    store, lock = bot.store, bot.reload_lock
     await bot.add_cog(Admin(store, lock, watch_seconds=watch, lookups=lookups))

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
+from bot.bot import GuideBot
 from bot.respond import Responder
 from bot.store import GuideStore
 
@@ -53,6 +54,6 @@ class Frameworks(commands.Cog):
         return replies.choices(self.store.current, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GuideBot) -> None:
     """Load the Frameworks cog."""
-    await bot.add_cog(Frameworks(bot.store, bot.responder))  # type: ignore[attr-defined]
+    await bot.add_cog(Frameworks(bot.store, bot.responder))

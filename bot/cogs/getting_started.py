@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
+from bot.bot import GuideBot
 from bot.respond import Responder
 from bot.store import GuideStore
 
@@ -31,6 +32,6 @@ class GettingStarted(commands.Cog):
         await self.responder.send(interaction, reply)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GuideBot) -> None:
     """Load the GettingStarted cog."""
-    await bot.add_cog(GettingStarted(bot.store, bot.responder))  # type: ignore[attr-defined]
+    await bot.add_cog(GettingStarted(bot.store, bot.responder))

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import replies
+from bot.bot import GuideBot
 from bot.guide import ResourceKind
 from bot.respond import Responder
 from bot.store import GuideStore
@@ -64,6 +65,6 @@ class Resources(commands.Cog):
         return replies.choices(self.store.current, current)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: GuideBot) -> None:
     """Load the Resources cog."""
-    await bot.add_cog(Resources(bot.store, bot.responder))  # type: ignore[attr-defined]
+    await bot.add_cog(Resources(bot.store, bot.responder))
