@@ -10,7 +10,7 @@ from typing import Any
 
 import discord
 
-from bot.replies import Button, LinkButton, Menu, Reply
+from bot.replies import Button, LinkButton, Mention, Menu, Reply
 
 WIDTH = 78
 _MARKDOWN_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^)\s]+)\)")
@@ -111,7 +111,7 @@ def _convert(option: OptionSpec, text: str) -> Any:
         match = _USER_MENTION.match(text)
         if match is None:
             raise UsageError(f"{option.name} takes a user ID or <@ID>, not {text!r}")
-        return int(match.group(1) or match.group(2))
+        return Mention(int(match.group(1) or match.group(2)))
     if option.choices:
         for choice in option.choices:
             if choice.casefold() == text.casefold():
@@ -131,6 +131,9 @@ def render_reply(reply: Reply) -> str:
         lines.extend(_embed_lines(embed))
     for row in reply.rows:
         lines.extend(_component(component) for component in row)
+    if reply.note:
+        lines.append("(then, only to you)")
+        lines.extend(_wrap(_plain(reply.note)))
     return "\n".join(lines)
 
 

@@ -101,6 +101,8 @@ class Reply:
     not_found: bool = False
     lookup: insight.Lookup | None = None
     """What a /framework or /resources lookup asked and how it went, for guide insight."""
+    note: str | None = None
+    """One line for the asker alone, sent privately after this public message."""
 
     def disabled(self) -> Reply:
         """Return this reply with every button and menu disabled (links still open)."""
@@ -115,8 +117,23 @@ def _delete_button(owner: int) -> Button:
     return Button(label="Delete", custom_id=DeleteId(owner).encode(), style="danger")
 
 
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """The user a command's `mention` option names."""
+
+    user: int
+    bot: bool = False
+
+
+def mention_of(user: discord.abc.Snowflake | None) -> Mention | None:
+    """Return the `Mention` of a user option as discord.py gives it (an Object if unresolved)."""
+    if user is None:
+        return None
+    return Mention(user.id, bot=bool(getattr(user, "bot", False)))
+
+
 CommandOptions = Mapping[str, Any]
-"""A slash command's options by name, as parsed: text, a bool, or a user's id for a user."""
+"""A slash command's options by name, as parsed: text, a bool, or a `Mention` for a user."""
 
 
 def command_reply(
@@ -134,24 +151,73 @@ def command_reply(
 
 
 def _framework_command(snapshot: Snapshot, options: CommandOptions, asker: int) -> Reply:
-    return framework_reply(
-        snapshot,
-        options.get("name") or "",
-        asker=asker,
-        hide=bool(options.get("hide")),
-        mention=options.get("mention"),
-    )
+    name: str = options.get("name") or ""
+    hide = bool(options.get("hide"))
+    listing = not name.strip()
+    mention, note = _honoured(options.get("mention"), asker=asker, hide=hide, listing=listing)
+    reply = framework_reply(snapshot, name, asker=asker, hide=hide, mention=mention)
+    return _with_note(reply, note)
 
 
 def _resources_command(snapshot: Snapshot, options: CommandOptions, asker: int) -> Reply:
-    return resources_reply(
+    hide = bool(options.get("hide"))
+    mention, note = _honoured(options.get("mention"), asker=asker, hide=hide)
+    reply = resources_reply(
         snapshot,
         options.get("framework") or "",
         asker=asker,
         kind=options.get("kind"),
-        hide=bool(options.get("hide")),
-        mention=options.get("mention"),
+        hide=hide,
+        mention=mention,
     )
+    return _with_note(reply, note)
+
+
+def _honoured(
+    target: Mention | None, *, asker: int, hide: bool, listing: bool = False
+) -> tuple[int | None, str | None]:
+    """Return whom an answer may ping, or, when the mention can't be honoured, why not.
+
+    A hidden answer and the list of every framework ping nobody; nor does an answer pointed at
+    its own asker or at a bot.
+    """
+    if target is None:
+        return None, None
+    if hide:
+        reason = "a hidden answer is shown to you alone"
+    elif listing:
+        reason = "only a framework's card or resources can be pointed at someone"
+    elif target.user == asker:
+        reason = "that is you"
+    elif target.bot:
+        reason = "bots are not pinged"
+    else:
+        return target.user, None
+    return None, f"<@{target.user}> was not mentioned: {reason}."
+
+
+def _with_note(reply: Reply, note: str | None) -> Reply:
+    """Return `reply` telling its asker `note`: in a private reply itself, else just after it."""
+    if note is None:
+        return reply
+    if reply.ephemeral:
+        return replace(reply, content="\n".join(filter(None, (reply.content, note))))
+    return replace(reply, note=note)
+
+
+def pointer_reply(target: int, jump_url: str, *, asker: int) -> Reply:
+    """Return a public pointer that pings `target` alone to an answer posted moments ago."""
+    return Reply(
+        embeds=(),
+        rows=((_delete_button(asker),),),
+        content=f"<@{target}>, this one is for you: {jump_url}",
+        mention=target,
+    )
+
+
+def note_reply(text: str) -> Reply:
+    """Return a private one-line message to the asker."""
+    return Reply(embeds=(), content=text, ephemeral=True)
 
 
 def _getting_started_command(snapshot: Snapshot, options: CommandOptions, asker: int) -> Reply:

@@ -14,7 +14,7 @@ from discord import app_commands
 
 from bot import replies
 from bot.clicks import Action, Delete, Edit, Send
-from bot.cooldown import AnswerCooldown
+from bot.cooldown import AnswerCooldown, Recent
 from bot.payload import build_view, message_kwargs
 from bot.recorder import Recorder
 from bot.replies import Reply
@@ -66,15 +66,18 @@ class Responder:
         await self.send(interaction, reply)
 
     async def send(self, interaction: discord.Interaction, reply: Reply) -> None:
-        """Send `reply` as a new message, or point to the same answer posted moments ago."""
+        """Send `reply` as a new message, or point to the same answer posted moments ago.
+
+        An answer pointed at someone always reaches them: within the cooldown, as a public
+        pointer to the earlier answer that pings them alone.
+        """
         channel = interaction.channel_id
         topic = reply.topic if not reply.ephemeral and channel is not None else None
         if topic is not None and channel is not None:
             recent = await self.cooldown.claim(channel, topic)
             if recent is not None:
-                where = f"[just above]({recent.jump_url})" if recent.jump_url else "just now"
-                text = f"That answer was posted in this channel {where}."
-                await self._post(interaction, replies.notice_reply("Already answered", text))
+                await self._post(interaction, _instead_of_repeating(reply, recent, interaction))
+                await self._tell_note(interaction, reply)
                 return
         try:
             message = await self._post(interaction, reply)
@@ -89,6 +92,7 @@ class Responder:
                 await self.cooldown.posted(channel, topic, None, None)
         if reply.expires and message is not None:
             self._expire_later(message.id, interaction, reply)
+        await self._tell_note(interaction, reply)
 
     async def act(self, interaction: discord.Interaction, action: Action) -> None:
         """Carry out what a click handler decided."""
@@ -130,6 +134,10 @@ class Responder:
             handle.cancel()
         self._expiries.clear()
 
+    async def _tell_note(self, interaction: discord.Interaction, reply: Reply) -> None:
+        if reply.note is not None and not reply.ephemeral:
+            await self._post(interaction, replies.note_reply(reply.note))
+
     async def _post(self, interaction: discord.Interaction, reply: Reply) -> discord.Message | None:
         kwargs = message_kwargs(reply)
         if interaction.response.is_done():
@@ -161,6 +169,17 @@ class Responder:
             await interaction.edit_original_response(view=build_view(disabled))
         except discord.HTTPException as error:
             log.info("could not disable an expired walkthrough: %s", error)
+
+
+def _instead_of_repeating(reply: Reply, recent: Recent, interaction: discord.Interaction) -> Reply:
+    """Return what to send instead of an answer posted in the channel moments ago."""
+    if reply.mention is not None:
+        if recent.jump_url is None:  # the first answer is still on its way: repeat it
+            return reply
+        return replies.pointer_reply(reply.mention, recent.jump_url, asker=interaction.user.id)
+    where = f"[just above]({recent.jump_url})" if recent.jump_url else "just now"
+    text = f"That answer was posted in this channel {where}."
+    return replies.notice_reply("Already answered", text)
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:

@@ -2,6 +2,7 @@ import discord
 import pytest
 
 from bot.console import OptionSpec, UsageError, convert_options, parse_invocation
+from bot.replies import Mention
 
 STRING = discord.AppCommandOptionType.string
 COMMANDS = {
@@ -55,7 +56,7 @@ def test_console_convert_types_the_values():
         "framework": "x",
         "kind": "video",
         "hide": True,
-        "mention": 42,
+        "mention": Mention(42),
     }
 
 

@@ -14,8 +14,10 @@ import pytest
 
 from bot.guide import load_guide
 from tests.conftest import SHIPPED_GUIDE
+from tests.emulator import payloads
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import running_bot
+from tests.emulator.payloads import EPHEMERAL
 from tests.test_e2e_components import (
     _updated,
     bot_config,
@@ -99,5 +101,132 @@ def test_resources_footer_says_what_each_icon_means(
                 "📘 docs · 🧭 tutorial · 📂 repository"
             )
             assert node.data["embeds"][0]["footer"]["text"] == "🎬 video"
+
+    asyncio.run(scenario())
+
+
+# --- Mentions -------------------------------------------------------------------------------
+
+
+def pings(data: dict[str, Any]) -> list[str]:
+    """Return whom a message body may ping, after checking it allows no mass or role pings."""
+    mentions = data["allowed_mentions"]
+    assert mentions["parse"] == []
+    assert not mentions.get("roles")
+    assert not mentions.get("replied_user")
+    return [str(user) for user in mentions.get("users", [])]
+
+
+@pytest.mark.e2e
+def test_the_cooldown_never_swallows_a_mention(emulator: DiscordEmulator, tmp_path: Path) -> None:
+    bob = emulator.make_user("bob")
+    carol = emulator.make_user("carol")
+    dave = emulator.make_user("dave")
+    config = bot_config(emulator, cooldown_seconds=300)
+
+    async def scenario() -> None:
+        async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
+            first = await emulator.slash("framework", {"name": "django"})
+            assert first.message is not None
+            earlier = (
+                f"https://discord.com/channels/{emulator.guild_id}/{emulator.channel_id}/"
+                f"{first.message['id']}"
+            )
+
+            pointed = await emulator.slash(
+                "framework", {"name": "django", "mention": carol}, user=bob
+            )
+
+            assert not pointed.data.get("flags")
+            assert pointed.data["content"] == f"<@{carol['id']}>, this one is for you: {earlier}"
+            assert pings(pointed.data) == [carol["id"]]
+            assert button(pointed.data, "Delete")["custom_id"] == f"gb:del:{bob['id']}"
+
+            # Without a mention the cooldown still keeps the channel tidy.
+            again = await emulator.slash("framework", {"name": "django"}, user=bob)
+            assert again.data["flags"] == EPHEMERAL
+            assert again.data["embeds"][0]["title"] == "Already answered"
+
+            # A "did you mean" that carries the mention reaches Dave the same way.
+            miss = await emulator.slash(
+                "framework", {"name": "flsk djngo", "mention": dave}, user=bob
+            )
+            picked = await emulator.click(
+                miss.message, button(miss.data, "Django")["custom_id"], user=bob
+            )
+            assert picked.data["content"] == f"<@{dave['id']}>, this one is for you: {earlier}"
+            assert pings(picked.data) == [dave["id"]]
+
+            # Resources too.
+            await emulator.slash("resources", {"framework": "flask"})
+            links = await emulator.slash("resources", {"framework": "flask", "mention": carol})
+            assert links.data["content"].startswith(f"<@{carol['id']}>, this one is for you: ")
+            assert pings(links.data) == [carol["id"]]
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.e2e
+def test_a_mention_that_cannot_be_honoured_is_told_to_the_asker_in_one_line(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    asker = emulator.make_user("asker")
+    carol = emulator.make_user("carol")
+    other_bot = payloads.user(emulator.snowflake(), "otherbot", bot=True)
+
+    async def scenario() -> None:
+        async with (
+            emulator,
+            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
+        ):
+            hidden = await emulator.slash(
+                "framework", {"name": "django", "hide": True, "mention": carol}, user=asker
+            )
+            assert hidden.data["flags"] == EPHEMERAL
+            assert hidden.data["content"] == (
+                f"<@{carol['id']}> was not mentioned: a hidden answer is shown to you alone."
+            )
+            assert hidden.data["embeds"][0]["title"] == "Django"
+            assert pings(hidden.data) == []
+
+            cases = {
+                "the list": ({"mention": carol}, carol, "only a framework's card or resources "),
+                "the asker": ({"name": "flask", "mention": asker}, asker, "that is you"),
+                "a bot": ({"name": "gin", "mention": other_bot}, other_bot, "bots are not pinged"),
+            }
+            for what, (options, target, reason) in cases.items():
+                answer = await emulator.slash("framework", options, user=asker)
+                note = await answer.wait_webhook("POST *")
+
+                assert not answer.data.get("flags"), what
+                assert not answer.data.get("content"), what
+                assert pings(answer.data) == [], what
+                assert note.json["flags"] == EPHEMERAL, what
+                assert note.json["content"].startswith(
+                    f"<@{target['id']}> was not mentioned: {reason}"
+                ), what
+                assert "\n" not in note.json["content"]
+                assert pings(note.json) == [], what
+
+            # Through /resources and a "did you mean" as well.
+            bot_resources = await emulator.slash(
+                "resources", {"framework": "flask", "mention": emulator.bot_user}, user=asker
+            )
+            note = await bot_resources.wait_webhook("POST *")
+            assert note.json["content"] == (
+                f"<@{emulator.bot_user['id']}> was not mentioned: bots are not pinged."
+            )
+            miss = await emulator.slash(
+                "framework", {"name": "flsk djngo", "mention": other_bot}, user=asker
+            )
+            assert miss.data["flags"] == EPHEMERAL
+            assert miss.data["content"] == (
+                f"<@{other_bot['id']}> was not mentioned: bots are not pinged."
+            )
+            picked = await emulator.click(
+                miss.message, button(miss.data, "Django")["custom_id"], user=asker
+            )
+            assert not picked.data.get("content")
+            assert pings(picked.data) == []
 
     asyncio.run(scenario())

@@ -159,3 +159,50 @@ def test_replies_not_found_with_an_unknown_kind_still_suggests(snapshot):
     (button,) = reply.rows[0]
     assert button.label == "Flask"
     assert decode(button.custom_id).kind is None
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "note"),
+    [
+        ("framework", {"name": "flask", "hide": True}, "a hidden answer is shown to you alone"),
+        ("framework", {}, "only a framework's card or resources can be pointed at someone"),
+        (
+            "resources",
+            {"framework": "flask", "hide": True},
+            "a hidden answer is shown to you alone",
+        ),
+    ],
+)
+def test_replies_say_why_a_mention_was_not_honoured(snapshot, command, options, note):
+    reply = replies.command_reply(
+        snapshot, command, {**options, "mention": replies.Mention(9)}, asker=7
+    )
+    assert reply.mention is None
+    told = reply.content if reply.ephemeral else reply.note
+    assert told == f"<@9> was not mentioned: {note}."
+
+
+@pytest.mark.parametrize(
+    ("target", "note"),
+    [
+        (replies.Mention(7), "<@7> was not mentioned: that is you."),
+        (replies.Mention(9, bot=True), "<@9> was not mentioned: bots are not pinged."),
+        (replies.Mention(9), None),
+    ],
+)
+def test_replies_point_a_public_answer_only_at_someone_else(snapshot, target, note):
+    reply = replies.command_reply(
+        snapshot, "resources", {"framework": "flask", "mention": target}, asker=7
+    )
+    assert not reply.ephemeral
+    assert reply.note == note
+    assert reply.mention == (None if note else 9)
+
+
+def test_replies_pointer_pings_its_target_alone_and_can_be_deleted(snapshot):
+    pointer = replies.pointer_reply(9, "https://discord.com/channels/1/2/3", asker=7)
+    assert not pointer.ephemeral
+    assert pointer.content == "<@9>, this one is for you: https://discord.com/channels/1/2/3"
+    assert allowed_mentions(pointer).to_dict() == {"parse": [], "users": [9]}
+    assert list(custom_ids(pointer)) == ["gb:del:7"]
+    assert pointer.topic is None

@@ -40,7 +40,7 @@ class Frameworks(commands.Cog):
             lambda: replies.command_reply(
                 snapshot,
                 "framework",
-                {"name": name, "hide": hide, "mention": mention.id if mention else None},
+                {"name": name, "hide": hide, "mention": replies.mention_of(mention)},
                 asker=interaction.user.id,
             ),
             hidden=hide,

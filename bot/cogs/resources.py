@@ -50,7 +50,7 @@ class Resources(commands.Cog):
                     "framework": framework,
                     "kind": kind.value if kind else None,
                     "hide": hide,
-                    "mention": mention.id if mention else None,
+                    "mention": replies.mention_of(mention),
                 },
                 asker=interaction.user.id,
             ),
