@@ -293,7 +293,8 @@ def gaps_embed(gaps: Gaps, *, days: int, names: Mapping[str, str]) -> discord.Em
     window = span(days)
     if gaps.lookups:
         text = (
-            f"In {window}, learners here made **{gaps.lookups}** lookups; "
+            f"In {window}, learners here made **{gaps.lookups}** "
+            f"lookup{'' if gaps.lookups == 1 else 's'}; "
             f"**{percent(gaps.share_answered)}** found a framework at once."
         )
     else:

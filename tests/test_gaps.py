@@ -269,3 +269,10 @@ def _empty_config(folder: Path) -> Path:
     path = folder / "config.toml"
     path.write_text("", encoding="utf-8")
     return path
+
+
+def test_the_reply_counts_one_lookup_in_the_singular() -> None:
+    (embed,) = replies.gaps_reply(SNAPSHOT, gaps_of([("x", 1)], []), days=2).embeds
+    assert embed.description == (
+        "In the last 2 days, learners here made **1** lookup; **0%** found a framework at once."
+    )
