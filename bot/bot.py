@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import discord
 import yarl
@@ -14,9 +15,10 @@ from discord.gateway import DiscordWebSocket
 from bot.config import Config
 from bot.cooldown import Cooldown, LocalCooldown
 from bot.insight_store import open_store
+from bot.metrics import Health, Metrics
 from bot.payload import NO_PINGS
 from bot.recorder import Recorder
-from bot.respond import Responder, report_error
+from bot.respond import Responder, observed, report_error
 from bot.store import GuideStore
 from bot.views import DYNAMIC_ITEMS
 
@@ -30,8 +32,16 @@ EXTENSIONS = (
 )
 
 
-class GuideTree(app_commands.CommandTree):
+class GuideTree(app_commands.CommandTree["GuideBot"]):
     """Command tree whose errors reach the user as a short ephemeral message."""
+
+    async def _call(self, interaction: discord.Interaction[GuideBot]) -> None:
+        """Run a command or autocomplete, errors included, as one observed interaction."""
+        async with observed(interaction, self.client.metrics):
+            try:
+                await super()._call(interaction)
+            except app_commands.AppCommandError as error:
+                await self.on_error(interaction, error)
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
@@ -47,6 +57,7 @@ class GuideBot(commands.Bot):
 
     def __init__(self, config: Config, store: GuideStore) -> None:
         _quiet_irrelevant_warnings()
+        self.metrics = Metrics()
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -58,6 +69,7 @@ class GuideBot(commands.Bot):
             chunk_guilds_at_startup=False,
             allowed_mentions=NO_PINGS,
             tree_cls=GuideTree,
+            http_trace=self.metrics.response_trace(),
         )
         self.config = config
         self.store = store
@@ -71,8 +83,13 @@ class GuideBot(commands.Bot):
             LocalCooldown(Cooldown(config.cooldown_seconds)),
             walkthrough_timeout=config.walkthrough_timeout_seconds,
             recorder=self.recorder,
+            metrics=self.metrics,
         )
         self.reload_lock = asyncio.Lock()
+        self.connected = False
+        """The gateway session is up: READY or RESUMED, and no disconnect since."""
+        self.metrics.guide_frameworks.set_function(lambda: len(store.current.guide.frameworks))
+        self.metrics.gateway_latency.set_function(lambda: self.latency)
 
     async def setup_hook(self) -> None:
         """Load the cogs and click handlers; sync to the dev server when one is configured."""
@@ -97,8 +114,34 @@ class GuideBot(commands.Bot):
             DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         await super().connect(reconnect=reconnect)
 
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Note each interaction's arrival before any handler runs, for its response time."""
+        if event_name == "interaction":
+            self.metrics.received(args[0].id)
+        super().dispatch(event_name, *args, **kwargs)
+
+    def health(self) -> Health:
+        """Return what /healthz reports."""
+        snapshot = self.store.current
+        return Health(
+            connected=self.connected,
+            shards_ready=int(self.connected),
+            shard_count=1,
+            guide_version=snapshot.version,
+            frameworks=len(snapshot.guide.frameworks),
+        )
+
+    async def on_resumed(self) -> None:
+        """The gateway session is back after a drop."""
+        self.connected = True
+
+    async def on_disconnect(self) -> None:
+        """The gateway connection closed; discord.py reconnects on its own."""
+        self.connected = False
+
     async def on_ready(self) -> None:
         """Log who we are once connected."""
+        self.connected = True
         log.info(
             "connected as %s (%s), serving guide version %s with %d frameworks",
             self.user,

@@ -35,6 +35,7 @@ from bot.console import (
 from bot.guide import GuideError, load_guide
 from bot.insight_store import InsightError, InsightStore, open_store
 from bot.logs import setup_logging
+from bot.metrics import serving
 from bot.payload import callback_body
 from bot.store import GuideStore, Snapshot
 
@@ -327,7 +328,15 @@ async def _serve(config: Config, store: GuideStore) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, lambda: asyncio.create_task(bot.close()))
-    async with bot:
+    async with bot, contextlib.AsyncExitStack() as stack:
+        where = f"{config.metrics_host}:{config.metrics_port}"
+        try:
+            await stack.enter_async_context(
+                serving(bot.metrics, bot.health, host=config.metrics_host, port=config.metrics_port)
+            )
+        except OSError as error:
+            _fail(f"cannot serve metrics on {where}: {error.strerror or error}")
+            return EXIT_FAILURE
         try:
             await bot.start(config.token)
         except discord.LoginFailure:

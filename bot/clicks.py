@@ -43,6 +43,8 @@ class Send:
     """Answer with a new message."""
 
     reply: Reply
+    refused: bool = False
+    """The message says no to what the click asked (counted as `refused` in the metrics)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +77,7 @@ def handle(
         case DeleteId(owner=owner):
             if clicker.id == owner or clicker.manage_messages:
                 return Delete()
-            return Send(replies.notice_reply("Not yours", NOT_YOURS))
+            return Send(replies.notice_reply("Not yours", NOT_YOURS), refused=True)
         case PickId():
             return _pick(click, clicker, snapshot)
         case ResourcePageId():

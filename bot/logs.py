@@ -20,9 +20,11 @@ our own code's choice, and our code never puts the token there.
 
 from __future__ import annotations
 
+import json
 import logging
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import Config
@@ -40,8 +42,34 @@ def setup_logging(config: Config) -> None:
     """Log to stderr at the configured level, with the bot token redacted from every record."""
     redact_token(config.token)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.setFormatter(
+        JsonFormatter() if config.log_format == "json" else logging.Formatter(FORMAT)
+    )
     logging.basicConfig(level=config.log_level, handlers=[handler], force=True)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the record's `fields`.
+
+    A record's `fields` (passed as `extra={"fields": {...}}`) become top-level keys, so a log
+    collector can filter the per-interaction line by command or outcome. The token is already
+    gone from the record (see `redact_token`), so it cannot reach the JSON either.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as one line of JSON."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def redact_token(token: str) -> None:

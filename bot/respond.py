@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import unicodedata
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
@@ -15,6 +17,7 @@ from discord import app_commands
 from bot import replies
 from bot.clicks import Action, Delete, Edit, Send
 from bot.cooldown import AnswerCooldown, Recent
+from bot.metrics import Metrics
 from bot.payload import build_view, message_kwargs
 from bot.recorder import Recorder
 from bot.replies import Reply
@@ -28,6 +31,11 @@ ALREADY_ACKNOWLEDGED = 40060
 GENERIC_ERROR = "Something went wrong on our side; it has been logged."
 PERMISSION_NAMES = {"manage_guild": "Manage Server", "view_channel": "View Channels"}
 """Permissions whose name in Discord's own interface is not their API name in title case."""
+OUTCOME = "guidebot.outcome"
+"""The key in `Interaction.extras` where the code that answers says how it went."""
+QUERY_OPTIONS = {"framework": "name", "resources": "framework"}
+"""The option of each command whose value is the learner's query, for the log line."""
+MAX_LOGGED_QUERY = 100
 
 
 class Responder:
@@ -39,8 +47,10 @@ class Responder:
         *,
         walkthrough_timeout: float,
         recorder: Recorder | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.cooldown = cooldown
+        self.metrics = metrics or Metrics()
         self.walkthrough_timeout = walkthrough_timeout
         self.recorder = recorder
         """Where lookups are recorded for guide insight; None records nothing."""
@@ -76,9 +86,12 @@ class Responder:
         if topic is not None and channel is not None:
             recent = await self.cooldown.claim(channel, topic)
             if recent is not None:
+                mark(interaction, "cooldown")
                 await self._post(interaction, _instead_of_repeating(reply, recent, interaction))
                 await self._tell_note(interaction, reply)
                 return
+        if reply.not_found:
+            mark(interaction, "not_found")
         try:
             message = await self._post(interaction, reply)
         except BaseException:
@@ -97,7 +110,9 @@ class Responder:
     async def act(self, interaction: discord.Interaction, action: Action) -> None:
         """Carry out what a click handler decided."""
         match action:
-            case Send(reply=reply):
+            case Send(reply=reply, refused=refused):
+                if refused:
+                    mark(interaction, "refused")
                 await self.send(interaction, reply)
             case Edit(reply=reply):
                 await self.edit(interaction, reply)
@@ -123,10 +138,11 @@ class Responder:
 
     async def guarded(self, interaction: discord.Interaction, work: Awaitable[None]) -> None:
         """Run a click handler; any failure is logged and reported to the clicker."""
-        try:
-            await work
-        except Exception as error:  # the boundary where every failure is reported
-            await report_error(interaction, error)
+        async with observed(interaction, self.metrics):
+            try:
+                await work
+            except Exception as error:  # the boundary where every failure is reported
+                await report_error(interaction, error)
 
     def close(self) -> None:
         """Stop the pending walkthrough timeouts."""
@@ -192,6 +208,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException) -
     """
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
+    mark(interaction, "refused" if isinstance(error, app_commands.CheckFailure) else "error")
     if isinstance(error, discord.HTTPException) and error.code in (
         UNKNOWN_INTERACTION,
         ALREADY_ACKNOWLEDGED,
@@ -241,6 +258,46 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
             await interaction.response.send_message(embed=embed, ephemeral=True)
     except discord.HTTPException as error:
         log.warning("could not tell the user about an error: %s", error)
+
+
+def mark(interaction: discord.Interaction, outcome: str) -> None:
+    """Say how `interaction` went (one of `metrics.OUTCOMES`), if not `answered`; the last says."""
+    interaction.extras[OUTCOME] = outcome
+
+
+@contextlib.asynccontextmanager
+async def observed(interaction: discord.Interaction, metrics: Metrics) -> AsyncIterator[None]:
+    """Record the interaction handled inside: its outcome, response time and log line, once."""
+    try:
+        yield
+    except BaseException:
+        mark(interaction, "error")
+        raise
+    finally:
+        command, query = _what_was_asked(interaction)
+        outcome = interaction.extras.get(OUTCOME, "answered")
+        metrics.record(interaction.id, command, outcome, query)
+
+
+def _what_was_asked(interaction: discord.Interaction) -> tuple[str, str]:
+    """Return the metric's command label and the normalized query, if any."""
+    data: Any = interaction.data or {}
+    if interaction.type is discord.InteractionType.component:
+        return "component", ""
+    options = {o.get("name"): o for o in data.get("options", []) if isinstance(o, dict)}
+    if interaction.type is discord.InteractionType.autocomplete:
+        focused = next((o for o in options.values() if o.get("focused")), {})
+        return "autocomplete", _normalized(focused.get("value"))
+    name = str(data.get("name", ""))
+    option = QUERY_OPTIONS.get(name)
+    return name, _normalized(options.get(option, {}).get("value")) if option else ""
+
+
+def _normalized(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    folded = unicodedata.normalize("NFKC", value).casefold()
+    return " ".join(folded.split())[:MAX_LOGGED_QUERY]
 
 
 def _describe(interaction: discord.Interaction) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import Config
 from bot.logs import REDACTED, redact_token, setup_logging
+from bot.metrics import Metrics
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GuIdEb.s3cr3t-hmac-part-of-the-t0k3n-xyz"
 SECRET = TOKEN.rsplit(".", 1)[-1]
@@ -206,3 +207,54 @@ def test_no_token_means_no_redaction() -> None:
     redact_token("  ")
 
     assert logging.getLogRecordFactory() is factory
+
+
+# --- [logging] format = "json": one JSON object per line, and still no token ---------
+
+
+def json_lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+
+
+def test_every_line_is_one_json_object_with_the_interaction_fields(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    setup_logging(Config(log_format="json"))
+    Metrics().record(1, "framework", "answered", "django")
+    logging.getLogger("discord.gateway").warning("line one\nline two")
+
+    first, second = json_lines(capsys)
+    assert set(first) == {
+        "time",
+        "level",
+        "logger",
+        "message",
+        "command",
+        "outcome",
+        "latency_ms",
+        "query",
+    }
+    assert (first["logger"], first["level"], first["command"], first["outcome"]) == (
+        "bot.metrics",
+        "INFO",
+        "framework",
+        "answered",
+    )
+    assert (first["latency_ms"], first["query"]) == (None, "django")
+    assert str(first["time"]).endswith("+00:00")
+    assert second["message"] == "line one\nline two"
+
+
+def test_json_lines_carry_no_token_in_messages_arguments_or_tracebacks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    setup_logging(Config(token=TOKEN, log_format="json"))
+    log_exc_info(logging.getLogger("discord.http"))
+    logging.getLogger("discord.gateway").warning("identify: %s", {"token": TOKEN})
+
+    failed, identify = json_lines(capsys)
+    assert "Traceback" in str(failed["exception"])
+    assert identify["message"] == f"identify: {{'token': '{REDACTED}'}}"
+    for entry in (failed, identify):
+        assert TOKEN not in json.dumps(entry)
+        assert SECRET not in json.dumps(entry)

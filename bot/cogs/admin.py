@@ -12,6 +12,7 @@ from discord.ext import commands, tasks
 from bot import insight, replies
 from bot.bot import GuideBot
 from bot.insight_store import InsightError, InsightStore
+from bot.metrics import Metrics
 from bot.store import GuideStore, Reload, ReloadCause
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,11 @@ class Admin(commands.GroupCog, group_name="guide"):
         *,
         watch_seconds: float | None,
         lookups: InsightStore | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.lock = lock
+        self.metrics = metrics or Metrics()
         self.watch_seconds = watch_seconds
         self.lookups = lookups
         """The recorded lookups that /guide gaps reports on; None when recording is off."""
@@ -103,7 +106,9 @@ class Admin(commands.GroupCog, group_name="guide"):
     async def _reload(self, by: ReloadCause) -> Reload:
         # Parsing a large guide takes a while: off the event loop, one reload at a time.
         async with self.lock:
-            return await asyncio.to_thread(self.store.reload, by)
+            result = await asyncio.to_thread(self.store.reload, by)
+        self.metrics.reloaded(ok=result.error is None)
+        return result
 
 
 async def setup(bot: GuideBot) -> None:
@@ -112,5 +117,5 @@ async def setup(bot: GuideBot) -> None:
     watch = config.watch_interval_seconds if config.watch_guide else None
     recorder = bot.recorder
     lookups = recorder.store if recorder is not None else None
-    store, lock = bot.store, bot.reload_lock
-    await bot.add_cog(Admin(store, lock, watch_seconds=watch, lookups=lookups))
+    store, lock, metrics = bot.store, bot.reload_lock, bot.metrics
+    await bot.add_cog(Admin(store, lock, watch_seconds=watch, lookups=lookups, metrics=metrics))

@@ -97,6 +97,8 @@ class Gateway:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.ack_heartbeats = True
         """Set False to play a zombie connection: heartbeats are not acknowledged."""
+        self.refusing = False
+        """Set True to play the gateway being down: new connections get HTTP 503."""
         self.resume_policy = "accept"
         """`accept` RESUMEs of known sessions, or `invalidate` every RESUME with op 9."""
         self.connections: list[Connection] = []
@@ -170,8 +172,10 @@ class Gateway:
 
     # --- Serving ----------------------------------------------------------------------------
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
         """Serve one websocket connection until either side closes it."""
+        if self.refusing:
+            return web.Response(status=503, text="The gateway is down (emulated).")
         ws = web.WebSocketResponse(autoping=True, max_msg_size=4 * 1024 * 1024)
         await ws.prepare(request)
         connection = Connection(
