@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.custom_ids import DeleteId
 from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator, InteractionResult
 from tests.emulator.harness import BOT_COMMAND, REPO_ROOT, BotProcess, default_config, running_bot
@@ -114,8 +115,10 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
                 "guide_version": 1,
                 "frameworks": SHIPPED_FRAMEWORKS,
             }
-            await emu.slash("framework", {"name": "flask"})
+            card = await emu.slash("framework", {"name": "flask"})
             await emu.slash("framework", {"name": "Flask"})  # the same answer, again: cooldown
+            delete = DeleteId(int(emu.user["id"])).encode()
+            await emu.click(card.message["id"], delete, user=emu.make_user("someone-else"))
             await emu.slash("framework", {"name": "pizza"})
             await emu.autocomplete("framework", {"name": "dj"}, focused="name")
             walk = await emu.slash("getting-started")
@@ -142,13 +145,14 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
                 ("autocomplete", "answered"): 1,
                 ("getting-started", "answered"): 1,
                 ("component", "answered"): 1,
+                ("component", "refused"): 1,
                 ("guide", "refused"): 1,
                 ("guide", "answered"): 1,
             }
             # Every interaction but the lost one got a first response.
-            assert parsed["guidebot_response_seconds_count", ()] == 8
-            assert parsed["guidebot_response_seconds_bucket", (("le", "+Inf"),)] == 8
-            assert parsed["guidebot_response_seconds_bucket", (("le", "1.0"),)] == 8
+            assert parsed["guidebot_response_seconds_count", ()] == 9
+            assert parsed["guidebot_response_seconds_bucket", (("le", "+Inf"),)] == 9
+            assert parsed["guidebot_response_seconds_bucket", (("le", "1.0"),)] == 9
             assert parsed["guidebot_guide_reloads_total", (("result", "ok"),)] == 1
             assert parsed["guidebot_guide_reloads_total", (("result", "failed"),)] == 0
             assert parsed["guidebot_guide_frameworks", ()] == SHIPPED_FRAMEWORKS
@@ -158,7 +162,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
             assert parsed["guidebot_insight_dropped_total", ()] == 0
 
             lines = interaction_lines(bot)
-            assert len(lines) == 9
+            assert len(lines) == 10
             assert any("interaction framework not_found in " in line for line in lines)
             assert any("query='pizza'" in line for line in lines)
             assert not any(emu.user["id"] in line for line in lines), "no user ids"
