@@ -158,14 +158,14 @@ class Health:
     """The gateway session is up (READY or RESUMED, not since disconnected)."""
     shards_ready: int
     shard_count: int
-    guide_version: int
-    """The version of the guide served, counted from 1 at start-up; 0 when none is."""
+    guide_version: str
+    """The version of the guide served (a short hash of its content); empty when none is."""
     frameworks: int
 
     @property
     def ok(self) -> bool:
         """Connected on every shard, and serving a guide."""
-        return self.connected and self.shards_ready == self.shard_count and self.guide_version > 0
+        return self.connected and self.shards_ready == self.shard_count and bool(self.guide_version)
 
 
 def routes(metrics: Metrics, health: Callable[[], Health]) -> list[web.RouteDef]:

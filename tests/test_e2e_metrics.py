@@ -15,13 +15,16 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.custom_ids import DeleteId
-from bot.guide import load_guide
+from bot.guide import DEFAULT_GUIDE_PATH, load_guide
+from bot.store import guide_version
 from tests.emulator.emulator import DiscordEmulator, InteractionResult
-from tests.emulator.harness import BOT_COMMAND, REPO_ROOT, BotProcess, default_config, running_bot
+from tests.emulator.harness import BOT_COMMAND, BotProcess, default_config, running_bot
 
 pytestmark = pytest.mark.e2e
 
-SHIPPED_FRAMEWORKS = len(load_guide(REPO_ROOT / "data" / "guide.yaml").frameworks)
+SHIPPED_GUIDE = load_guide(DEFAULT_GUIDE_PATH)
+SHIPPED_FRAMEWORKS = len(SHIPPED_GUIDE.frameworks)
+SHIPPED_VERSION = guide_version(SHIPPED_GUIDE)
 MEMBER_PERMISSIONS = 0x400 | 0x800 | 0x4000  # View Channel, Send Messages, Embed Links
 MANAGE_GUILD = 0x20
 CALLBACKS = "POST /interactions/*/callback"
@@ -112,7 +115,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
                 "connected": True,
                 "shards_ready": 1,
                 "shard_count": 1,
-                "guide_version": 1,
+                "guide_version": SHIPPED_VERSION,
                 "frameworks": SHIPPED_FRAMEWORKS,
             }
             card = await emu.slash("framework", {"name": "flask"})
@@ -177,7 +180,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
                 "connected": False,
                 "shards_ready": 0,
                 "shard_count": 1,
-                "guide_version": 2,  # reloaded above
+                "guide_version": SHIPPED_VERSION,  # reloaded above, unchanged
                 "frameworks": SHIPPED_FRAMEWORKS,
             }
             emu.gateway.refusing = False

@@ -13,7 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import COMMANDS, MAX_PENDING, OUTCOMES, Health, Metrics, routes
 
-HEALTHY = Health(connected=True, shards_ready=1, shard_count=1, guide_version=3, frameworks=14)
+HEALTHY = Health(
+    connected=True, shards_ready=1, shard_count=1, guide_version="7f9f899d", frameworks=14
+)
 
 
 def value(metrics: Metrics, name: str, **labels: str) -> float | None:
@@ -94,15 +96,27 @@ def test_pending_interactions_are_bounded() -> None:
     [
         (HEALTHY, True),
         (
-            Health(connected=False, shards_ready=0, shard_count=1, guide_version=3, frameworks=14),
+            Health(
+                connected=False,
+                shards_ready=0,
+                shard_count=1,
+                guide_version="7f9f899d",
+                frameworks=14,
+            ),
             False,
         ),
         (
-            Health(connected=True, shards_ready=1, shard_count=2, guide_version=3, frameworks=14),
+            Health(
+                connected=True,
+                shards_ready=1,
+                shard_count=2,
+                guide_version="7f9f899d",
+                frameworks=14,
+            ),
             False,
         ),
         (
-            Health(connected=True, shards_ready=1, shard_count=1, guide_version=0, frameworks=0),
+            Health(connected=True, shards_ready=1, shard_count=1, guide_version="", frameworks=0),
             False,
         ),
     ],
@@ -153,13 +167,15 @@ def test_routes_serve_prometheus_text_and_health_json() -> None:
             "connected": True,
             "shards_ready": 1,
             "shard_count": 1,
-            "guide_version": 3,
+            "guide_version": "7f9f899d",
             "frameworks": 14,
         },
     )
 
 
 def test_healthz_is_503_with_the_same_body_when_unhealthy() -> None:
-    down = Health(connected=False, shards_ready=0, shard_count=1, guide_version=3, frameworks=14)
+    down = Health(
+        connected=False, shards_ready=0, shard_count=1, guide_version="7f9f899d", frameworks=14
+    )
     *_, status, body = serve(Metrics(), down)
-    assert (status, body["connected"], body["guide_version"]) == (503, False, 3)
+    assert (status, body["connected"], body["guide_version"]) == (503, False, "7f9f899d")
