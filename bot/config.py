@@ -233,7 +233,13 @@ def keys() -> tuple[Key, ...]:
     """Every config key, in the order `Config` declares them."""
     hints = typing.get_type_hints(Config)
     return tuple(
-        Key(*f.metadata["key"], f.name, _kind(hints[f.name]), f.metadata["check"])
+        Key(
+            f.metadata["key"][0],
+            f.metadata["key"][1],
+            f.name,
+            _kind(hints[f.name]),
+            f.metadata["check"],
+        )
         for f in dataclasses.fields(Config)
         if "key" in f.metadata
     )

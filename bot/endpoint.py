@@ -105,7 +105,7 @@ class _FirstResponse(AsyncWebhookAdapter):
     """
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # discord.py leaves it unannotated
         self.body: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.answered = asyncio.Event()
         """Set once the HTTP answer is written (or abandoned): later calls may go to Discord."""
@@ -123,14 +123,12 @@ class _FirstResponse(AsyncWebhookAdapter):
         """Hand the response to the waiting request; raise as Discord would when too late."""
         if self.body.done():
             error = {"code": 10062, "message": "Unknown interaction"}
-            raise discord.NotFound(_TooLate(), error)  # type: ignore[arg-type]
+            raise discord.NotFound(_TooLate(), error)
         self.body.set_result(params.payload or {})
         await self.answered.wait()
         return {"interaction": {"id": str(interaction_id)}}
 
-    async def request(  # type: ignore[override]
-        self, route: Route, session: aiohttp.ClientSession, **kwargs: Any
-    ) -> Any:
+    async def request(self, route: Route, session: aiohttp.ClientSession, **kwargs: Any) -> Any:
         """Send a followup or an edit to Discord, after the HTTP answer."""
         await self.answered.wait()
         return await super().request(route, session, **kwargs)

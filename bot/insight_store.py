@@ -13,7 +13,7 @@ import asyncio
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -323,7 +323,7 @@ class PostgresStore(InsightStore):
         async with self._lock:
             await self._drop()
 
-    async def _with(self, work: Callable[[psycopg.AsyncConnection[Any]], Any]) -> Any:
+    async def _with(self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
         async with self._lock:
             try:
                 if self._conn is None or self._conn.closed:

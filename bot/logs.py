@@ -114,10 +114,10 @@ def _redact_record(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     if record.exc_info and record.exc_info[1] is not None:
-        error = record.exc_info[1]
-        text = "".join(traceback.format_exception(error))
+        raised = record.exc_info[1]
+        text = "".join(traceback.format_exception(raised))
         if redact(text) != text:
-            stand_in = _stand_in(error, redact, {})
+            stand_in = _stand_in(raised, redact, {})
             record.exc_info = (type(stand_in), stand_in, stand_in.__traceback__)
 
 
@@ -145,7 +145,7 @@ def _stand_in(
         BaseExceptionGroup if isinstance(error, BaseExceptionGroup) else Exception
     )
     names = {"__module__": kind.__module__, "__qualname__": kind.__qualname__}
-    stand_in_type = type(kind.__name__, (base,), names)
+    stand_in_type: type[BaseException] = type(kind.__name__, (base,), names)
     if isinstance(error, BaseExceptionGroup):
         inner = [_stand_in(sub, redact, done) for sub in error.exceptions]
         stand_in = stand_in_type(redact(error.message), inner)

@@ -444,7 +444,8 @@ def check(node: Node, spec: Spec, path: str, report: Report) -> Any:
 
 def _check_record(node: Node, spec: Record, path: str, report: Report) -> dict[str, Any] | None:
     if not isinstance(node, MapNode):
-        return _wrong_type(node, spec, path, report)
+        _wrong_type(node, spec, path, report)
+        return None
     for key in node.odd_keys:
         report.at(key, path, f"a key must be a string, got {describe(key)}")
     values: dict[str, Any] = {}
