@@ -74,7 +74,11 @@ class GuideBot(commands.Bot):
         self.config = config
         self.store = store
         self.recorder = (
-            Recorder(open_store(config.insight_url), retention_days=config.insight_retention_days)
+            Recorder(
+                open_store(config.insight_url),
+                retention_days=config.insight_retention_days,
+                on_dropped=self.metrics.insight_dropped.inc,
+            )
             if config.insight_url
             else None
         )
