@@ -18,6 +18,7 @@ import pytest
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, default_config, run_to_exit, running_bot
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
+from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
 
 pytestmark = pytest.mark.e2e
@@ -39,22 +40,6 @@ def config_with(emu: DiscordEmulator, *, cooldown: float | None = None, level: s
     if cooldown is not None:
         text += f"\n[answers]\ncooldown_seconds = {cooldown}\n"
     return text
-
-
-def run_bot(
-    emulator: DiscordEmulator, tmp_path: Path, scenario: Any, *, config_text: str | None = None
-) -> BotProcess:
-    """Start the emulator and the bot, run `scenario(emu, bot)`, stop both; return the bot."""
-
-    async def main() -> BotProcess:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=config_text) as bot,
-        ):
-            await scenario(emulator, bot)
-        return bot
-
-    return asyncio.run(main())
 
 
 def title(result: InteractionResult) -> str:
@@ -113,7 +98,7 @@ NASTY_INPUTS = [
 
 
 def test_nasty_text_in_every_text_option_is_answered_within_discords_rules(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     friend = emulator.make_user("friend")
 
@@ -149,14 +134,14 @@ def test_nasty_text_in_every_text_option_is_answered_within_discords_rules(
         assert bot.returncode is None
         assert "Traceback" not in bot.log()
 
-    run_bot(emulator, tmp_path, scenario, config_text=config_with(emulator, cooldown=0))
+    run_bot(scenario, config_text=config_with(emulator, cooldown=0))
 
 
 # --- The per-channel cooldown -------------------------------------------------------------
 
 
 def test_cooldown_five_askers_in_one_channel_get_one_card_and_a_link_to_it(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     askers = [emulator.make_user(f"helper{number}") for number in range(5)]
     other_channel = emulator.snowflake()
@@ -197,11 +182,11 @@ def test_cooldown_five_askers_in_one_channel_get_one_card_and_a_link_to_it(
         assert not other_topic.ephemeral
         assert len(public_messages(emu, emu.channel_id)) == 2
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 def test_cooldown_askers_at_the_same_moment_still_get_one_card(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     askers = [emulator.make_user(f"helper{number}") for number in range(5)]
 
@@ -218,12 +203,12 @@ def test_cooldown_askers_at_the_same_moment_still_get_one_card(
         assert len(public_messages(emu, emu.channel_id)) == 1
         assert all(result.ephemeral for result in sent if title(result) != "Flask")
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 @pytest.mark.parametrize("deleter", ["asker", "moderator"])
 def test_cooldown_after_the_card_is_deleted_the_next_asker_gets_a_new_card(
-    emulator: DiscordEmulator, tmp_path: Path, deleter: str
+    run_bot: RunBot, emulator: DiscordEmulator, deleter: str
 ) -> None:
     moderator = emulator.make_user("moderator")
     later = emulator.make_user("later")
@@ -249,14 +234,14 @@ def test_cooldown_after_the_card_is_deleted_the_next_asker_gets_a_new_card(
         assert not again.ephemeral
         assert len(public_messages(emu, emu.channel_id)) == 1
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 # --- Admin commands -----------------------------------------------------------------------
 
 
 def test_admin_commands_are_hidden_by_default_and_refused_without_manage_guild(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot,
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         guide = emu.command("guide")
@@ -279,7 +264,7 @@ def test_admin_commands_are_hidden_by_default_and_refused_without_manage_guild(
         assert title(allowed) == "Guide status"
         assert "guide reloaded" not in bot.log()
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 # --- The token ----------------------------------------------------------------------------
@@ -291,7 +276,7 @@ def secret_parts(token: str) -> list[str]:
 
 
 def test_token_is_never_logged_at_debug_through_a_busy_session(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         await emu.autocomplete("framework", {"name": "dj"}, focused="name")
@@ -309,7 +294,7 @@ def test_token_is_never_logged_at_debug_through_a_busy_session(
         assert emu.gateway.resume_count == 1
         assert "DEBUG" in bot.log()
 
-    bot = run_bot(emulator, tmp_path, scenario, config_text=config_with(emulator, level="DEBUG"))
+    bot = run_bot(scenario, config_text=config_with(emulator, level="DEBUG"))
 
     log = bot.log()
     assert "WebSocket Event" in log, "DEBUG logging was on"
@@ -318,7 +303,7 @@ def test_token_is_never_logged_at_debug_through_a_busy_session(
 
 
 def test_token_echoed_back_by_discord_is_redacted_from_every_log_line(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     # Discord (here the emulator) sends the token back: once in an error that the bot logs with
     # its traceback, once in a gateway event that discord.py logs at DEBUG as a %-argument.
@@ -331,7 +316,7 @@ def test_token_echoed_back_by_discord_is_redacted_from_every_log_line(
         assert failed.callbacks[0].status == 400
         assert (await emu.slash("framework", {"name": "flask"})).accepted
 
-    bot = run_bot(emulator, tmp_path, scenario, config_text=config_with(emulator, level="DEBUG"))
+    bot = run_bot(scenario, config_text=config_with(emulator, level="DEBUG"))
 
     log = bot.log()
     assert "Traceback (most recent call last)" in log

@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,9 @@ from tests.emulator.harness import (
     BotProcess,
     client_in_process,
     default_config,
-    running_bot,
 )
 from tests.emulator.payloads import EPHEMERAL, LOADING, MEMBER_PERMISSIONS
+from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult, RecordedRequest
 
 pytestmark = pytest.mark.e2e
@@ -43,30 +43,6 @@ EDIT_ORIGINAL = "PATCH /webhooks/*/messages/@original"
 MANAGE_GUILD = 0x20
 LOST_INTERACTION_LOG = "could not be answered"
 """What bot/respond.py logs, once, for an interaction Discord no longer takes a reply for."""
-
-Scenario = Callable[[DiscordEmulator, BotProcess], Awaitable[None]]
-
-
-def run_bot(
-    emulator: DiscordEmulator,
-    tmp_path: Path,
-    scenario: Scenario,
-    *,
-    config_text: str | None = None,
-    guide_path: Path | None = None,
-) -> None:
-    """Start the emulator and the bot process, run `scenario`, then stop both."""
-
-    async def main() -> None:
-        async with (
-            emulator,
-            running_bot(
-                emulator, workdir=tmp_path, config_text=config_text, guide_path=guide_path
-            ) as bot,
-        ):
-            await scenario(emulator, bot)
-
-    asyncio.run(main())
 
 
 def config_with(emu: DiscordEmulator, answers: str, *, guide_path: Path | None = None) -> str:
@@ -119,9 +95,7 @@ def without_unanswered(violations: list[str], *results: InteractionResult) -> li
 # --- Rate limits ----------------------------------------------------------------------------
 
 
-def test_callback_rate_limited_is_retried_after_retry_after(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
+def test_callback_rate_limited_is_retried_after_retry_after(run_bot: RunBot) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         fault = emu.rate_limit(CALLBACKS, retry_after=0.6)
 
@@ -134,11 +108,11 @@ def test_callback_rate_limited_is_retried_after_retry_after(
         assert "rate limited. Retrying in 0.60 seconds" in bot.log()
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 def test_callback_rate_limited_every_time_is_given_up_after_five_attempts(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     lost: list[InteractionResult] = []
 
@@ -160,12 +134,12 @@ def test_callback_rate_limited_every_time_is_given_up_after_five_attempts(
         assert "Traceback" not in bot.log()
         lost.append(result)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
     assert without_unanswered(emulator.take_violations(), *lost) == []
 
 
 def test_followup_rate_limited_is_retried_after_retry_after(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, tmp_path: Path
 ) -> None:
     guide = tmp_path / "guide.yaml"
     guide.write_text(SHIPPED_GUIDE.read_text(encoding="utf-8"), encoding="utf-8")
@@ -184,11 +158,11 @@ def test_followup_rate_limited_is_retried_after_retry_after(
         assert result.message["embeds"][0]["title"] == "Guide reloaded"
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario, guide_path=guide)
+    run_bot(scenario, guide_path=guide)
 
 
 def test_edit_of_original_rate_limited_is_retried_after_retry_after(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     config = config_with(emulator, "walkthrough_timeout_seconds = 0.5")
 
@@ -207,15 +181,13 @@ def test_edit_of_original_rate_limited_is_retried_after_retry_after(
         assert all(button.get("disabled") for button in buttons)
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario, config_text=config)
+    run_bot(scenario, config_text=config)
 
 
 # --- Server errors and slow answers ---------------------------------------------------------
 
 
-def test_callback_server_error_is_retried_a_second_later(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
+def test_callback_server_error_is_retried_a_second_later(run_bot: RunBot) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         emu.server_error(CALLBACKS, status=500)
 
@@ -228,11 +200,11 @@ def test_callback_server_error_is_retried_a_second_later(
         assert result.data["embeds"][0]["title"] == "Flask"
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 def test_callback_server_errors_past_the_deadline_are_given_up(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     lost: list[InteractionResult] = []
 
@@ -252,15 +224,13 @@ def test_callback_server_errors_past_the_deadline_are_given_up(
         await assert_still_serving(emu)
         lost.append(result)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
     violations = without_unanswered(emulator.take_violations(), *lost)
     assert len(violations) == 1
     assert "past the 3s deadline" in violations[0]
 
 
-def test_followup_server_errors_are_retried_with_backoff(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
+def test_followup_server_errors_are_retried_with_backoff(run_bot: RunBot, tmp_path: Path) -> None:
     guide = tmp_path / "guide.yaml"
     guide.write_text(SHIPPED_GUIDE.read_text(encoding="utf-8"), encoding="utf-8")
 
@@ -279,10 +249,10 @@ def test_followup_server_errors_are_retried_with_backoff(
         assert result.message["embeds"][0]["title"] == "Guide reloaded"
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario, guide_path=guide)
+    run_bot(scenario, guide_path=guide)
 
 
-def test_delete_server_error_is_retried(emulator: DiscordEmulator, tmp_path: Path) -> None:
+def test_delete_server_error_is_retried(run_bot: RunBot) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         card = await emu.slash("framework", {"name": "flask"})
         assert card.message is not None
@@ -297,12 +267,10 @@ def test_delete_server_error_is_retried(emulator: DiscordEmulator, tmp_path: Pat
         assert card.message is None
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
-def test_stalled_callback_does_not_hold_up_other_interactions(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
+def test_stalled_callback_does_not_hold_up_other_interactions(run_bot: RunBot) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         stall = 4.0
         emu.delay(CALLBACKS, stall)
@@ -322,13 +290,13 @@ def test_stalled_callback_does_not_hold_up_other_interactions(
         assert stalled.callback.responded_at - stalled.callback.received_at >= stall
         assert "Traceback" not in bot.log()
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 # --- Work that would miss the 3 second deadline --------------------------------------------
 
 
-def test_guide_reload_defers_then_follows_up(emulator: DiscordEmulator, tmp_path: Path) -> None:
+def test_guide_reload_defers_then_follows_up(run_bot: RunBot, tmp_path: Path) -> None:
     guide = tmp_path / "guide.yaml"
     text = SHIPPED_GUIDE.read_text(encoding="utf-8")
     guide.write_text(text, encoding="utf-8")
@@ -352,7 +320,7 @@ def test_guide_reload_defers_then_follows_up(emulator: DiscordEmulator, tmp_path
         assert result.message["embeds"][0]["description"] == f"Version `{renamed}`: other changes."
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario, guide_path=guide)
+    run_bot(scenario, guide_path=guide)
 
 
 @contextlib.asynccontextmanager
@@ -444,7 +412,7 @@ ALREADY_ACKNOWLEDGED = (
     ("status", "body"), [UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED], ids=["10062", "40060"]
 )
 def test_lost_command_interaction_is_logged_once_and_not_retried(
-    emulator: DiscordEmulator, tmp_path: Path, status: int, body: dict[str, Any]
+    run_bot: RunBot, emulator: DiscordEmulator, status: int, body: dict[str, Any]
 ) -> None:
     lost: list[InteractionResult] = []
 
@@ -462,7 +430,7 @@ def test_lost_command_interaction_is_logged_once_and_not_retried(
         assert "Traceback" not in bot.log()
         lost.append(result)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
     # Once the emulator has stopped, the lost interaction counts as unanswered, and only it.
     assert without_unanswered(emulator.take_violations(), *lost) == []
 
@@ -471,7 +439,7 @@ def test_lost_command_interaction_is_logged_once_and_not_retried(
     ("status", "body"), [UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED], ids=["10062", "40060"]
 )
 def test_lost_click_interaction_is_logged_once_and_not_retried(
-    emulator: DiscordEmulator, tmp_path: Path, status: int, body: dict[str, Any]
+    run_bot: RunBot, emulator: DiscordEmulator, status: int, body: dict[str, Any]
 ) -> None:
     lost: list[InteractionResult] = []
 
@@ -491,13 +459,11 @@ def test_lost_click_interaction_is_logged_once_and_not_retried(
         assert "Traceback" not in bot.log()
         lost.append(click)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
     assert without_unanswered(emulator.take_violations(), *lost) == []
 
 
-def test_answer_lost_in_a_502_is_retried_once_then_logged_as_acknowledged(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
+def test_answer_lost_in_a_502_is_retried_once_then_logged_as_acknowledged(run_bot: RunBot) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         # Discord posted the answer, but its reply to the bot was lost in a 502.
         emu.server_error(CALLBACKS, status=502, processed=True)
@@ -516,7 +482,7 @@ def test_answer_lost_in_a_502_is_retried_once_then_logged_as_acknowledged(
             f"interaction {result.id} was acknowledged twice"
         ]
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 # --- The gateway ----------------------------------------------------------------------------
@@ -554,7 +520,7 @@ async def inject(emu: DiscordEmulator, fault: str) -> None:
     ],
 )
 def test_gateway_drop_is_resumed_and_the_next_interaction_answered(
-    emulator: DiscordEmulator, tmp_path: Path, fault: str
+    run_bot: RunBot, fault: str
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         await assert_still_serving(emu, "flask")
@@ -572,14 +538,14 @@ def test_gateway_drop_is_resumed_and_the_next_interaction_answered(
         assert emu.gateway.resumed_sent == 1
         assert bot.returncode is None
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 @pytest.mark.parametrize(
     "fault", ["close 4007", "close 4009", "invalid session", "close 4000 refuse resume"]
 )
 def test_gateway_session_lost_is_identified_again_and_the_next_interaction_answered(
-    emulator: DiscordEmulator, tmp_path: Path, fault: str
+    run_bot: RunBot, fault: str
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         first = emu.gateway.session
@@ -592,12 +558,10 @@ def test_gateway_session_lost_is_identified_again_and_the_next_interaction_answe
         assert emu.gateway.session is not first
         assert bot.returncode is None
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
-def test_gateway_missed_interaction_is_answered_after_the_resume(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
+def test_gateway_missed_interaction_is_answered_after_the_resume(run_bot: RunBot) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         emu.gateway.drop()
         # Sent while the bot is away: Discord keeps it in the session and replays it.
@@ -612,7 +576,7 @@ def test_gateway_missed_interaction_is_answered_after_the_resume(
         assert emu.gateway.resume_count == 1
         await assert_still_serving(emu)
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 def only_line(log: str, prefix: str) -> str:
@@ -631,7 +595,7 @@ def only_line(log: str, prefix: str) -> str:
     ids=["authentication failed", "sharding required"],
 )
 def test_gateway_final_close_exits_with_one_clear_line(
-    emulator: DiscordEmulator, tmp_path: Path, code: int, line: str
+    run_bot: RunBot, code: int, line: str
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         await emu.gateway.close(code, "Emulated.")
@@ -644,7 +608,7 @@ def test_gateway_final_close_exits_with_one_clear_line(
         assert "Traceback" not in log
         assert emu.gateway.identify_count == 1, "the close is final: no new IDENTIFY"
 
-    run_bot(emulator, tmp_path, scenario)
+    run_bot(scenario)
 
 
 def test_login_with_a_rejected_token_exits_with_one_clear_line(

@@ -22,8 +22,9 @@ from bot.guide import parse_guide
 from bot.store import guide_version
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BotProcess, run_to_exit, running_bot
+from tests.emulator.harness import BotProcess, run_to_exit
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
+from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
 from tests.helpers import DJANGO_LANGUAGE_LINE, guide_text, write_guide
 
@@ -91,22 +92,6 @@ async def django_description(emu: DiscordEmulator) -> str:
     return answer.data["embeds"][0]["description"]
 
 
-def run_bot(
-    emulator: DiscordEmulator, tmp_path: Path, guide: Path, scenario: Any, *, watch: bool = False
-) -> None:
-    """Start the emulator and the bot on `guide`, then run `scenario(emu, bot)`."""
-
-    async def main() -> None:
-        config = bot_config(emulator, guide, watch=watch)
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=config) as bot,
-        ):
-            await scenario(emulator, bot)
-
-    asyncio.run(main())
-
-
 @pytest.fixture
 def guide(tmp_path: Path) -> Path:
     path = tmp_path / "guide.yaml"
@@ -119,7 +104,7 @@ def guide(tmp_path: Path) -> Path:
 
 @pytest.mark.e2e
 def test_guide_reload_defers_then_says_which_frameworks_changed(
-    emulator: DiscordEmulator, tmp_path: Path, guide: Path
+    run_bot: RunBot, emulator: DiscordEmulator, guide: Path
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         edited = guide_text(2, extra="Gin", gone=True)
@@ -157,12 +142,12 @@ def test_guide_reload_defers_then_says_which_frameworks_changed(
             f"**Guide 2**, version {version_of(edited)}\n2 frameworks from `guide.yaml`"
         )
 
-    run_bot(emulator, tmp_path, guide, scenario)
+    run_bot(scenario, config_text=bot_config(emulator, guide))
 
 
 @pytest.mark.e2e
 def test_guide_reload_of_a_broken_file_keeps_serving_and_says_where_it_is_broken(
-    emulator: DiscordEmulator, tmp_path: Path, guide: Path
+    run_bot: RunBot, emulator: DiscordEmulator, guide: Path
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         broken = broken_guide_text(2).replace("https://flask.example/", "ftp://flask.example/")
@@ -198,12 +183,12 @@ def test_guide_reload_of_a_broken_file_keeps_serving_and_says_where_it_is_broken
         assert await django_description(emu) == "Django as of version 2."
         assert f"guide reload failed, keeping version {version(guide_text(1))}" in bot.log()
 
-    run_bot(emulator, tmp_path, guide, scenario)
+    run_bot(scenario, config_text=bot_config(emulator, guide))
 
 
 @pytest.mark.e2e
 def test_guide_reload_with_many_problems_lists_the_first_whole_and_counts_the_rest(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator, tmp_path: Path
 ) -> None:
     # A path of a believable depth: every problem line starts with it.
     guide = tmp_path / "srv" / "guidebot-for-the-python-study-server" / "data" / "guide.yaml"
@@ -242,12 +227,12 @@ def test_guide_reload_with_many_problems_lists_the_first_whole_and_counts_the_re
         assert all(f"unknown key '{typo}'" in line for line in shown)
         assert await django_description(emu) == "Django as of version 1."
 
-    run_bot(emulator, tmp_path, guide, scenario)
+    run_bot(scenario, config_text=bot_config(emulator, guide))
 
 
 @pytest.mark.e2e
 def test_guide_reload_by_a_member_without_manage_server_is_refused_and_reloads_nothing(
-    emulator: DiscordEmulator, tmp_path: Path, guide: Path
+    run_bot: RunBot, emulator: DiscordEmulator, guide: Path
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         write_guide(guide, guide_text(2))
@@ -269,7 +254,7 @@ def test_guide_reload_by_a_member_without_manage_server_is_refused_and_reloads_n
         assert f"version {V1}\n" in status.data["embeds"][0]["description"]
         assert "guide reloaded" not in bot.log()
 
-    run_bot(emulator, tmp_path, guide, scenario)
+    run_bot(scenario, config_text=bot_config(emulator, guide))
 
 
 # --- The file watcher ---------------------------------------------------------------------
@@ -296,7 +281,7 @@ async def served_when(emu: DiscordEmulator, description: str) -> None:
 
 @pytest.mark.e2e
 def test_guide_watcher_serves_an_edit_and_keeps_the_last_good_guide_on_a_broken_one(
-    emulator: DiscordEmulator, tmp_path: Path, guide: Path
+    run_bot: RunBot, emulator: DiscordEmulator, guide: Path
 ) -> None:
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         assert await django_description(emu) == "Django as of version 1."
@@ -333,7 +318,7 @@ def test_guide_watcher_serves_an_edit_and_keeps_the_last_good_guide_on_a_broken_
         assert gin.data["embeds"][0]["title"] == "Gin"
         assert bot.log().count("guide reload failed") == 1, "a broken file is tried once"
 
-    run_bot(emulator, tmp_path, guide, scenario, watch=True)
+    run_bot(scenario, config_text=bot_config(emulator, guide, watch=True))
 
 
 # --- Broken guides at start-up ------------------------------------------------------------

@@ -10,9 +10,10 @@ import re
 import signal
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 import discord.http
@@ -148,6 +149,27 @@ async def running_bot(
             await stop_bot(bot, timeout=stop_timeout)
             if emu.token in bot.log():
                 emu.violate("policy", f"the bot's log contains its token ({log_path})")
+
+
+Scenario = Callable[[DiscordEmulator, BotProcess], Awaitable[None]]
+"""What an end-to-end test does with the started emulator and the running bot."""
+
+
+def run_scenario(emu: DiscordEmulator, scenario: Scenario, **options: Any) -> BotProcess:
+    """Start `emu` and the bot, run `scenario(emu, bot)`, then stop both; return the bot.
+
+    Args:
+        emu: an emulator, not yet started.
+        scenario: the test's steps and assertions while both run.
+        **options: for `running_bot` (config_text, guide_path, workdir, http...).
+    """
+
+    async def main() -> BotProcess:
+        async with emu, running_bot(emu, **options) as bot:
+            await scenario(emu, bot)
+        return bot
+
+    return asyncio.run(main())
 
 
 async def _endpoint_ready(
