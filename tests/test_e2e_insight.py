@@ -132,6 +132,8 @@ def test_lookups_through_the_bot_show_in_guide_gaps_and_guidebot_gaps(
             assert refused.data["embeds"][0]["description"] == (
                 "You need the Manage Server permission for that."
             )
+            default = await guide_gaps(emulator)
+            assert default["description"].startswith("In the last 30 days, learners here made ")
             return await guide_gaps(emulator, days=7)
 
     embed = asyncio.run(scenario())

@@ -13,7 +13,7 @@ import pytest
 
 from bot.insight import Count, Outcome, Record
 from bot.insight_store import SCHEMA_VERSION, InsightError, InsightStore, open_store
-from tests.postgres import fresh_database
+from tests.postgres import REQUIRE_ENV, URL_ENV, fresh_database, server_url
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 GUILD = 111
@@ -279,3 +279,31 @@ def test_an_unreachable_database_raises_insight_error_without_the_password(tmp_p
 def test_an_unknown_url_is_refused(url: str) -> None:
     with pytest.raises(InsightError, match="expected sqlite:///PATH or postgresql://"):
         open_store(url)
+
+
+def test_without_postgresql_a_test_skips_in_one_line_and_fails_where_it_is_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(URL_ENV, raising=False)
+    assert server_url() == "postgresql://postgres@127.0.0.1:5432/test"
+    monkeypatch.setenv(URL_ENV, "postgresql://postgres@127.0.0.1:1/test")
+    monkeypatch.delenv(REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception) as skipped, fresh_database():
+        pass
+    assert skipped.value.msg.startswith("no PostgreSQL at postgresql://postgres@127.0.0.1:1/test: ")
+    assert "\n" not in skipped.value.msg
+
+    monkeypatch.setenv(REQUIRE_ENV, "1")
+    with (
+        pytest.raises(pytest.fail.Exception, match="GUIDEBOT_REQUIRE_POSTGRES=1 but no"),
+        fresh_database(),
+    ):
+        pass
+
+
+def test_ci_requires_postgresql() -> None:
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    lines = ci.splitlines()
+    assert lines.index("export GUIDEBOT_REQUIRE_POSTGRES=1") < next(
+        i for i, line in enumerate(lines) if line.startswith("exec ")
+    )
