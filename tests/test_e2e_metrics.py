@@ -19,6 +19,7 @@ from bot.guide import DEFAULT_GUIDE_PATH, load_guide
 from bot.store import guide_version
 from tests.emulator.emulator import DiscordEmulator, InteractionResult
 from tests.emulator.harness import BOT_COMMAND, BotProcess, default_config, running_bot
+from tests.test_logs import INTERACTION_LINE_KEYS
 
 pytestmark = pytest.mark.e2e
 
@@ -215,16 +216,7 @@ def test_json_logs_and_the_metrics_port_flag(emulator: DiscordEmulator, tmp_path
             "django",
         )
         assert isinstance(line["latency_ms"], int)
-        assert set(line) == {
-            "time",
-            "level",
-            "logger",
-            "message",
-            "command",
-            "outcome",
-            "latency_ms",
-            "query",
-        }
+        assert set(line) == INTERACTION_LINE_KEYS
         assert emulator.token not in bot.log()
 
     asyncio.run(scenario())

@@ -16,6 +16,11 @@ from bot.metrics import Metrics
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GuIdEb.s3cr3t-hmac-part-of-the-t0k3n-xyz"
 SECRET = TOKEN.rsplit(".", 1)[-1]
+INTERACTION_LINE_KEYS = {
+    *("time", "level", "logger", "message"),
+    *("command", "outcome", "latency_ms", "query"),
+}
+"""What the per-interaction log line holds as JSON: the usual, then its own fields."""
 
 
 class JsonFormatter(logging.Formatter):
@@ -224,16 +229,7 @@ def test_every_line_is_one_json_object_with_the_interaction_fields(
     logging.getLogger("discord.gateway").warning("line one\nline two")
 
     first, second = json_lines(capsys)
-    assert set(first) == {
-        "time",
-        "level",
-        "logger",
-        "message",
-        "command",
-        "outcome",
-        "latency_ms",
-        "query",
-    }
+    assert set(first) == INTERACTION_LINE_KEYS
     assert (first["logger"], first["level"], first["command"], first["outcome"]) == (
         "bot.metrics",
         "INFO",
