@@ -261,3 +261,21 @@ def test_answers_go_on_when_the_database_goes_away_mid_run(
     assert len(warnings) == 1, "at most one warning a minute"
     assert "answers go on" in warnings[0]
     assert "lookups are recorded again" in log
+
+
+@pytest.mark.e2e
+def test_guidebot_serve_records_lookups_as_the_gateway_bot_does(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        config = bot_config(emulator)
+        async with emulator, running_bot(emulator, http=True, workdir=tmp_path, config_text=config):
+            for command, query in [("framework", "djagno"), ("resources", MISSING)]:
+                await look_up(emulator, command, query)
+
+    asyncio.run(scenario())  # stopping the server writes what is still queued
+    assert guidebot_gaps("--config", str(tmp_path / "config.toml"), "gaps") == {
+        "misses": [{"query": MISSING, "count": 1}],
+        "answered": [{"framework": "django", "count": 1}],
+        "lookups": 2,
+    }
