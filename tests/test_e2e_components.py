@@ -17,8 +17,9 @@ import yaml
 
 from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, default_config, running_bot
+from tests.emulator.harness import REPO_ROOT, BotProcess, default_config, running_bot
 from tests.emulator.payloads import MEMBER_PERMISSIONS, walk_components
+from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
 
 SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
@@ -85,65 +86,61 @@ def link_urls(message: dict[str, Any]) -> list[str]:
 
 @pytest.mark.e2e
 def test_walkthrough_steps_through_in_place_for_its_owner(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     flask = load_guide(SHIPPED_GUIDE).framework("flask")
     assert flask is not None
 
-    async def scenario() -> None:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
-        ):
-            walk = await emulator.slash("getting-started")
-            message_id = walk.message["id"]
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        walk = await emu.slash("getting-started")
+        message_id = walk.message["id"]
 
-            async def click(label: str) -> dict[str, Any]:
-                clicked = await emulator.click(
-                    message_id, button(emulator.message(message_id), label)["custom_id"]
-                )
-                return _updated(clicked, message_id)
+        async def click(label: str) -> dict[str, Any]:
+            clicked = await emu.click(
+                message_id, button(emu.message(message_id), label)["custom_id"]
+            )
+            return _updated(clicked, message_id)
 
-            async def choose(label: str) -> dict[str, Any]:
-                current = emulator.message(message_id)
-                chosen = await emulator.select(
-                    message_id, menu(current)["custom_id"], [option_value(current, label)]
-                )
-                return _updated(chosen, message_id)
+        async def choose(label: str) -> dict[str, Any]:
+            current = emu.message(message_id)
+            chosen = await emu.select(
+                message_id, menu(current)["custom_id"], [option_value(current, label)]
+            )
+            return _updated(chosen, message_id)
 
-            step = await click("Next ▶")
-            assert footer(step) == "Step 2 of 6"
-            assert step["embeds"][0]["title"] == "Prerequisites"
+        step = await click("Next ▶")
+        assert footer(step) == "Step 2 of 6"
+        assert step["embeds"][0]["title"] == "Prerequisites"
 
-            step = await click("Next ▶")
-            assert footer(step) == "Step 3 of 6"
-            assert button(step, "Next ▶")["disabled"] is True
-            assert [o["label"] for o in menu(step)["options"]][:2] == ["Python", "Java"]
+        step = await click("Next ▶")
+        assert footer(step) == "Step 3 of 6"
+        assert button(step, "Next ▶")["disabled"] is True
+        assert [o["label"] for o in menu(step)["options"]][:2] == ["Python", "Java"]
 
-            step = await choose("Python")
-            assert footer(step) == "Step 4 of 6"
-            assert "Flask" in [o["label"] for o in menu(step)["options"]]
+        step = await choose("Python")
+        assert footer(step) == "Step 4 of 6"
+        assert "Flask" in [o["label"] for o in menu(step)["options"]]
 
-            step = await choose("Flask")
-            assert footer(step) == "Step 5 of 6"
-            assert step["embeds"][0]["title"] == "Study Flask"
-            assert link_urls(step) == [r.url for r in flask.resources][:5]
+        step = await choose("Flask")
+        assert footer(step) == "Step 5 of 6"
+        assert step["embeds"][0]["title"] == "Study Flask"
+        assert link_urls(step) == [r.url for r in flask.resources][:5]
 
-            step = await click("Next ▶")
-            assert footer(step) == "Step 6 of 6"
-            assert button(step, "Next ▶")["disabled"] is True
-            assert button(step, "Start over")["disabled"] is False
+        step = await click("Next ▶")
+        assert footer(step) == "Step 6 of 6"
+        assert button(step, "Next ▶")["disabled"] is True
+        assert button(step, "Start over")["disabled"] is False
 
-            step = await click("◀ Back")
-            assert footer(step) == "Step 5 of 6"
-            assert step["embeds"][0]["title"] == "Study Flask"
+        step = await click("◀ Back")
+        assert footer(step) == "Step 5 of 6"
+        assert step["embeds"][0]["title"] == "Study Flask"
 
-            await click("Next ▶")
-            step = await click("Start over")
-            assert footer(step) == "Step 1 of 6"
-            assert button(step, "◀ Back")["disabled"] is True
+        await click("Next ▶")
+        step = await click("Start over")
+        assert footer(step) == "Step 1 of 6"
+        assert button(step, "◀ Back")["disabled"] is True
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=bot_config(emulator))
 
 
 def _updated(result: InteractionResult, message_id: str) -> dict[str, Any]:
@@ -157,98 +154,87 @@ def _updated(result: InteractionResult, message_id: str) -> dict[str, Any]:
 
 @pytest.mark.e2e
 def test_walkthrough_click_by_someone_else_gets_them_a_private_copy(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     other = emulator.make_user("other")
     owner_id, other_id = emulator.user["id"], other["id"]
 
-    async def scenario() -> None:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
-        ):
-            walk = await emulator.slash("getting-started")
-            message_id = walk.message["id"]
-            for label in ("Next ▶", "Next ▶"):
-                current = emulator.message(message_id)
-                await emulator.click(message_id, button(current, label)["custom_id"])
-            before = copy.deepcopy(emulator.message(message_id))
-            assert footer(before) == "Step 3 of 6"
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        walk = await emu.slash("getting-started")
+        message_id = walk.message["id"]
+        for label in ("Next ▶", "Next ▶"):
+            current = emu.message(message_id)
+            await emu.click(message_id, button(current, label)["custom_id"])
+        before = copy.deepcopy(emu.message(message_id))
+        assert footer(before) == "Step 3 of 6"
 
-            theirs = await emulator.select(
-                message_id,
-                menu(before)["custom_id"],
-                [option_value(before, "Ruby")],
-                user=other,
-            )
-            assert theirs.type == CHANNEL_MESSAGE
-            assert theirs.data["flags"] == EPHEMERAL
-            assert f"<@{owner_id}>" in theirs.data["content"]
-            assert theirs.data["allowed_mentions"] == {"parse": []}
-            assert footer(theirs.data) == "Step 4 of 6"
-            assert owners(theirs.data, "gb:wk:", 3) == {other_id}
-            assert emulator.message(message_id) == before
+        theirs = await emu.select(
+            message_id,
+            menu(before)["custom_id"],
+            [option_value(before, "Ruby")],
+            user=other,
+        )
+        assert theirs.type == CHANNEL_MESSAGE
+        assert theirs.data["flags"] == EPHEMERAL
+        assert f"<@{owner_id}>" in theirs.data["content"]
+        assert theirs.data["allowed_mentions"] == {"parse": []}
+        assert footer(theirs.data) == "Step 4 of 6"
+        assert owners(theirs.data, "gb:wk:", 3) == {other_id}
+        assert emu.message(message_id) == before
 
-            # The copy is theirs: it moves in place for them.
-            copy_id = theirs.message["id"]
-            rails = option_value(theirs.message, "Ruby on Rails")
-            moved = await emulator.select(
-                copy_id, menu(theirs.message)["custom_id"], [rails], user=other
-            )
-            assert footer(_updated(moved, copy_id)) == "Step 5 of 6"
+        # The copy is theirs: it moves in place for them.
+        copy_id = theirs.message["id"]
+        rails = option_value(theirs.message, "Ruby on Rails")
+        moved = await emu.select(copy_id, menu(theirs.message)["custom_id"], [rails], user=other)
+        assert footer(_updated(moved, copy_id)) == "Step 5 of 6"
 
-            went_back = await emulator.click(
-                message_id, button(before, "◀ Back")["custom_id"], user=other
-            )
-            assert went_back.type == CHANNEL_MESSAGE
-            assert went_back.data["flags"] == EPHEMERAL
-            assert owners(went_back.data, "gb:wk:", 3) == {other_id}
-            assert emulator.message(message_id) == before
+        went_back = await emu.click(message_id, button(before, "◀ Back")["custom_id"], user=other)
+        assert went_back.type == CHANNEL_MESSAGE
+        assert went_back.data["flags"] == EPHEMERAL
+        assert owners(went_back.data, "gb:wk:", 3) == {other_id}
+        assert emu.message(message_id) == before
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=bot_config(emulator))
 
 
 @pytest.mark.e2e
 def test_walkthrough_is_disabled_when_left_alone_past_the_timeout(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     config = bot_config(emulator, walkthrough_timeout_seconds=1)
 
-    async def scenario() -> None:
-        async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
-            untouched = await emulator.slash("getting-started", {"hide": True})
-            assert untouched.ephemeral
-            walk = await emulator.slash("getting-started")
-            message_id = walk.message["id"]
-            last = walk
-            for label in ("Next ▶", "Next ▶"):
-                current = emulator.message(message_id)
-                last = await emulator.click(message_id, button(current, label)["custom_id"])
-            for choice in ("Python", "Django"):
-                current = emulator.message(message_id)
-                last = await emulator.select(
-                    message_id, menu(current)["custom_id"], [option_value(current, choice)]
-                )
-            clicked_at = len(emulator.requests)
-            assert link_urls(emulator.message(message_id))
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        untouched = await emu.slash("getting-started", {"hide": True})
+        assert untouched.ephemeral
+        walk = await emu.slash("getting-started")
+        message_id = walk.message["id"]
+        last = walk
+        for label in ("Next ▶", "Next ▶"):
+            current = emu.message(message_id)
+            last = await emu.click(message_id, button(current, label)["custom_id"])
+        for choice in ("Python", "Django"):
+            current = emu.message(message_id)
+            last = await emu.select(
+                message_id, menu(current)["custom_id"], [option_value(current, choice)]
+            )
+        clicked_at = len(emu.requests)
+        assert link_urls(emu.message(message_id))
 
-            expired = await last.wait_webhook("PATCH */@original")
-            assert expired.index >= clicked_at
-            _assert_disabled_but_links(expired.json)
-            _assert_disabled_but_links(emulator.message(message_id))
-            with pytest.raises(ValueError, match="disabled"):
-                await emulator.click(
-                    message_id, button(emulator.message(message_id), "◀ Back")["custom_id"]
-                )
+        expired = await last.wait_webhook("PATCH */@original")
+        assert expired.index >= clicked_at
+        _assert_disabled_but_links(expired.json)
+        _assert_disabled_but_links(emu.message(message_id))
+        with pytest.raises(ValueError, match="disabled"):
+            await emu.click(message_id, button(emu.message(message_id), "◀ Back")["custom_id"])
 
-            first = await untouched.wait_webhook("PATCH */@original")
-            _assert_disabled_but_links(first.json)
-            assert untouched.ephemeral
-            _assert_disabled_but_links(untouched.message)
-            # Each click replaced the timer of the one before, so each message is disabled once.
-            assert len([r for r in emulator.requests if r.matches(EDIT_ORIGINAL)]) == 2
+        first = await untouched.wait_webhook("PATCH */@original")
+        _assert_disabled_but_links(first.json)
+        assert untouched.ephemeral
+        _assert_disabled_but_links(untouched.message)
+        # Each click replaced the timer of the one before, so each message is disabled once.
+        assert len([r for r in emu.requests if r.matches(EDIT_ORIGINAL)]) == 2
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=config)
 
 
 def _assert_disabled_but_links(message: dict[str, Any]) -> None:
@@ -263,42 +249,38 @@ def _assert_disabled_but_links(message: dict[str, Any]) -> None:
 
 @pytest.mark.e2e
 def test_delete_button_deletes_for_the_asker_and_moderators_only(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     other = emulator.make_user("other")
     moderator = emulator.make_user("moderator")
     delete_id = f"gb:del:{emulator.user['id']}"
 
-    async def scenario() -> None:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
-        ):
-            mine = await emulator.slash("framework", {"name": "django"})
-            deleted = await emulator.click(mine.message["id"], delete_id)
-            assert deleted.type == DEFERRED_UPDATE
-            await deleted.wait_webhook("DELETE */@original")
-            assert mine.state.original_message_id in emulator.deleted_messages
-            assert mine.message is None
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        mine = await emu.slash("framework", {"name": "django"})
+        deleted = await emu.click(mine.message["id"], delete_id)
+        assert deleted.type == DEFERRED_UPDATE
+        await deleted.wait_webhook("DELETE */@original")
+        assert mine.state.original_message_id in emu.deleted_messages
+        assert mine.message is None
 
-            kept = await emulator.slash("framework", {"name": "flask"})
-            refused = await emulator.click(kept.message["id"], delete_id, user=other)
-            assert refused.type == CHANNEL_MESSAGE
-            assert refused.data["flags"] == EPHEMERAL
-            assert refused.data["embeds"][0]["title"] == "Not yours"
-            assert kept.message is not None
-            assert not [r for r in refused.webhook_requests if r.method == "DELETE"]
+        kept = await emu.slash("framework", {"name": "flask"})
+        refused = await emu.click(kept.message["id"], delete_id, user=other)
+        assert refused.type == CHANNEL_MESSAGE
+        assert refused.data["flags"] == EPHEMERAL
+        assert refused.data["embeds"][0]["title"] == "Not yours"
+        assert kept.message is not None
+        assert not [r for r in refused.webhook_requests if r.method == "DELETE"]
 
-            payload = emulator.build_component(
-                kept.message, {"custom_id": delete_id, "component_type": 2}, user=moderator
-            )
-            payload["member"]["permissions"] = str(MEMBER_PERMISSIONS | MANAGE_MESSAGES)
-            moderated = await emulator.interact(payload)
-            assert moderated.type == DEFERRED_UPDATE
-            await moderated.wait_webhook("DELETE */@original")
-            assert kept.message is None
+        payload = emu.build_component(
+            kept.message, {"custom_id": delete_id, "component_type": 2}, user=moderator
+        )
+        payload["member"]["permissions"] = str(MEMBER_PERMISSIONS | MANAGE_MESSAGES)
+        moderated = await emu.interact(payload)
+        assert moderated.type == DEFERRED_UPDATE
+        await moderated.wait_webhook("DELETE */@original")
+        assert kept.message is None
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=bot_config(emulator))
 
 
 PAGEY_LEGEND = "📘 docs · 🧭 tutorial · 🎬 video · 🎓 course · 📗 book"

@@ -6,8 +6,6 @@ Discord stores them after the bot's answers.
 
 from __future__ import annotations
 
-import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +14,9 @@ from bot.guide import load_guide
 from tests.conftest import SHIPPED_GUIDE
 from tests.emulator import payloads
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import running_bot
+from tests.emulator.harness import BotProcess
 from tests.emulator.payloads import EPHEMERAL
+from tests.emulator.plugin import RunBot
 from tests.test_e2e_components import (
     _updated,
     bot_config,
@@ -31,78 +30,68 @@ from tests.test_e2e_components import (
 
 @pytest.mark.e2e
 def test_a_javascript_learner_reaches_nestjs_with_every_menu_saying_what_it_asks(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     nest = load_guide(SHIPPED_GUIDE).framework("nest")
     assert nest is not None
     first_steps = next(r for r in nest.resources if r.kind == "tutorial")
 
-    async def scenario() -> None:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
-        ):
-            walk = await emulator.slash("getting-started")
-            message_id = walk.message["id"]
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        walk = await emu.slash("getting-started")
+        message_id = walk.message["id"]
 
-            async def click(label: str) -> dict[str, Any]:
-                current = emulator.message(message_id)
-                clicked = await emulator.click(message_id, button(current, label)["custom_id"])
-                return _updated(clicked, message_id)
+        async def click(label: str) -> dict[str, Any]:
+            current = emu.message(message_id)
+            clicked = await emu.click(message_id, button(current, label)["custom_id"])
+            return _updated(clicked, message_id)
 
-            async def choose(label: str) -> dict[str, Any]:
-                current = emulator.message(message_id)
-                chosen = await emulator.select(
-                    message_id, menu(current)["custom_id"], [option_value(current, label)]
-                )
-                return _updated(chosen, message_id)
+        async def choose(label: str) -> dict[str, Any]:
+            current = emu.message(message_id)
+            chosen = await emu.select(
+                message_id, menu(current)["custom_id"], [option_value(current, label)]
+            )
+            return _updated(chosen, message_id)
 
-            await click("Next ▶")
-            step = await click("Next ▶")
-            assert menu(step)["placeholder"] == "Choose the language you know best"
+        await click("Next ▶")
+        step = await click("Next ▶")
+        assert menu(step)["placeholder"] == "Choose the language you know best"
 
-            step = await choose("JavaScript")
-            assert footer(step) == "Step 4 of 6"
-            assert menu(step)["placeholder"] == "Choose a framework for JavaScript"
-            assert [o["label"] for o in menu(step)["options"]] == ["Node.js", "Express", "NestJS"]
-            assert "• **NestJS** (TypeScript): " in step["embeds"][0]["description"]
+        step = await choose("JavaScript")
+        assert footer(step) == "Step 4 of 6"
+        assert menu(step)["placeholder"] == "Choose a framework for JavaScript"
+        assert [o["label"] for o in menu(step)["options"]] == ["Node.js", "Express", "NestJS"]
+        assert "• **NestJS** (TypeScript): " in step["embeds"][0]["description"]
 
-            step = await choose("NestJS")
-            assert step["embeds"][0]["title"] == "Study NestJS"
-            marked = [
-                line
-                for line in step["embeds"][0]["description"].splitlines()
-                if line.endswith("← **start here**")
-            ]
-            assert marked == [f"🧭 [{first_steps.title}]({first_steps.url}) ← **start here**"]
-            assert link_urls(step) == [r.url for r in nest.resources]
+        step = await choose("NestJS")
+        assert step["embeds"][0]["title"] == "Study NestJS"
+        marked = [
+            line
+            for line in step["embeds"][0]["description"].splitlines()
+            if line.endswith("← **start here**")
+        ]
+        assert marked == [f"🧭 [{first_steps.title}]({first_steps.url}) ← **start here**"]
+        assert link_urls(step) == [r.url for r in nest.resources]
 
-            # Back on the language menu, a language already chosen keeps the prompt.
-            await click("◀ Back")
-            step = await click("◀ Back")
-            assert menu(step)["placeholder"] == "Choose the language you know best"
+        # Back on the language menu, a language already chosen keeps the prompt.
+        await click("◀ Back")
+        step = await click("◀ Back")
+        assert menu(step)["placeholder"] == "Choose the language you know best"
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=bot_config(emulator))
 
 
 @pytest.mark.e2e
 def test_resources_footer_says_what_each_icon_means(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
-    async def scenario() -> None:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
-        ):
-            gin = await emulator.slash("resources", {"framework": "gin"})
-            node = await emulator.slash("resources", {"framework": "node", "kind": "video"})
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        gin = await emu.slash("resources", {"framework": "gin"})
+        node = await emu.slash("resources", {"framework": "node", "kind": "video"})
 
-            assert gin.data["embeds"][0]["footer"]["text"] == (
-                "📘 docs · 🧭 tutorial · 📂 repository"
-            )
-            assert node.data["embeds"][0]["footer"]["text"] == "🎬 video"
+        assert gin.data["embeds"][0]["footer"]["text"] == ("📘 docs · 🧭 tutorial · 📂 repository")
+        assert node.data["embeds"][0]["footer"]["text"] == "🎬 video"
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=bot_config(emulator))
 
 
 # --- Mentions -------------------------------------------------------------------------------
@@ -118,115 +107,101 @@ def pings(data: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.e2e
-def test_the_cooldown_never_swallows_a_mention(emulator: DiscordEmulator, tmp_path: Path) -> None:
+def test_the_cooldown_never_swallows_a_mention(run_bot: RunBot, emulator: DiscordEmulator) -> None:
     bob = emulator.make_user("bob")
     carol = emulator.make_user("carol")
     dave = emulator.make_user("dave")
     config = bot_config(emulator, cooldown_seconds=300)
 
-    async def scenario() -> None:
-        async with emulator, running_bot(emulator, workdir=tmp_path, config_text=config):
-            first = await emulator.slash("framework", {"name": "django"})
-            assert first.message is not None
-            earlier = (
-                f"https://discord.com/channels/{emulator.guild_id}/{emulator.channel_id}/"
-                f"{first.message['id']}"
-            )
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        first = await emu.slash("framework", {"name": "django"})
+        assert first.message is not None
+        earlier = (
+            f"https://discord.com/channels/{emu.guild_id}/{emu.channel_id}/{first.message['id']}"
+        )
 
-            pointed = await emulator.slash(
-                "framework", {"name": "django", "mention": carol}, user=bob
-            )
+        pointed = await emu.slash("framework", {"name": "django", "mention": carol}, user=bob)
 
-            assert not pointed.data.get("flags")
-            assert pointed.data["content"] == f"<@{carol['id']}>, this one is for you: {earlier}"
-            assert pings(pointed.data) == [carol["id"]]
-            assert button(pointed.data, "Delete")["custom_id"] == f"gb:del:{bob['id']}"
+        assert not pointed.data.get("flags")
+        assert pointed.data["content"] == f"<@{carol['id']}>, this one is for you: {earlier}"
+        assert pings(pointed.data) == [carol["id"]]
+        assert button(pointed.data, "Delete")["custom_id"] == f"gb:del:{bob['id']}"
 
-            # Without a mention the cooldown still keeps the channel tidy.
-            again = await emulator.slash("framework", {"name": "django"}, user=bob)
-            assert again.data["flags"] == EPHEMERAL
-            assert again.data["embeds"][0]["title"] == "Already answered"
+        # Without a mention the cooldown still keeps the channel tidy.
+        again = await emu.slash("framework", {"name": "django"}, user=bob)
+        assert again.data["flags"] == EPHEMERAL
+        assert again.data["embeds"][0]["title"] == "Already answered"
 
-            # A "did you mean" that carries the mention reaches Dave the same way.
-            miss = await emulator.slash(
-                "framework", {"name": "flsk djngo", "mention": dave}, user=bob
-            )
-            picked = await emulator.click(
-                miss.message, button(miss.data, "Django")["custom_id"], user=bob
-            )
-            assert picked.data["content"] == f"<@{dave['id']}>, this one is for you: {earlier}"
-            assert pings(picked.data) == [dave["id"]]
+        # A "did you mean" that carries the mention reaches Dave the same way.
+        miss = await emu.slash("framework", {"name": "flsk djngo", "mention": dave}, user=bob)
+        picked = await emu.click(miss.message, button(miss.data, "Django")["custom_id"], user=bob)
+        assert picked.data["content"] == f"<@{dave['id']}>, this one is for you: {earlier}"
+        assert pings(picked.data) == [dave["id"]]
 
-            # Resources too.
-            await emulator.slash("resources", {"framework": "flask"})
-            links = await emulator.slash("resources", {"framework": "flask", "mention": carol})
-            assert links.data["content"].startswith(f"<@{carol['id']}>, this one is for you: ")
-            assert pings(links.data) == [carol["id"]]
+        # Resources too.
+        await emu.slash("resources", {"framework": "flask"})
+        links = await emu.slash("resources", {"framework": "flask", "mention": carol})
+        assert links.data["content"].startswith(f"<@{carol['id']}>, this one is for you: ")
+        assert pings(links.data) == [carol["id"]]
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=config)
 
 
 @pytest.mark.e2e
 def test_a_mention_that_cannot_be_honoured_is_told_to_the_asker_in_one_line(
-    emulator: DiscordEmulator, tmp_path: Path
+    run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
     asker = emulator.make_user("asker")
     carol = emulator.make_user("carol")
     other_bot = payloads.user(emulator.snowflake(), "otherbot", bot=True)
 
-    async def scenario() -> None:
-        async with (
-            emulator,
-            running_bot(emulator, workdir=tmp_path, config_text=bot_config(emulator)),
-        ):
-            hidden = await emulator.slash(
-                "framework", {"name": "django", "hide": True, "mention": carol}, user=asker
-            )
-            assert hidden.data["flags"] == EPHEMERAL
-            assert hidden.data["content"] == (
-                f"<@{carol['id']}> was not mentioned: a hidden answer is shown to you alone."
-            )
-            assert hidden.data["embeds"][0]["title"] == "Django"
-            assert pings(hidden.data) == []
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        hidden = await emu.slash(
+            "framework", {"name": "django", "hide": True, "mention": carol}, user=asker
+        )
+        assert hidden.data["flags"] == EPHEMERAL
+        assert hidden.data["content"] == (
+            f"<@{carol['id']}> was not mentioned: a hidden answer is shown to you alone."
+        )
+        assert hidden.data["embeds"][0]["title"] == "Django"
+        assert pings(hidden.data) == []
 
-            cases = {
-                "the list": ({"mention": carol}, carol, "only a framework's card or resources "),
-                "the asker": ({"name": "flask", "mention": asker}, asker, "that is you"),
-                "a bot": ({"name": "gin", "mention": other_bot}, other_bot, "bots are not pinged"),
-            }
-            for what, (options, target, reason) in cases.items():
-                answer = await emulator.slash("framework", options, user=asker)
-                note = await answer.wait_webhook("POST *")
+        cases = {
+            "the list": ({"mention": carol}, carol, "only a framework's card or resources "),
+            "the asker": ({"name": "flask", "mention": asker}, asker, "that is you"),
+            "a bot": ({"name": "gin", "mention": other_bot}, other_bot, "bots are not pinged"),
+        }
+        for what, (options, target, reason) in cases.items():
+            answer = await emu.slash("framework", options, user=asker)
+            note = await answer.wait_webhook("POST *")
 
-                assert not answer.data.get("flags"), what
-                assert not answer.data.get("content"), what
-                assert pings(answer.data) == [], what
-                assert note.json["flags"] == EPHEMERAL, what
-                assert note.json["content"].startswith(
-                    f"<@{target['id']}> was not mentioned: {reason}"
-                ), what
-                assert "\n" not in note.json["content"]
-                assert pings(note.json) == [], what
+            assert not answer.data.get("flags"), what
+            assert not answer.data.get("content"), what
+            assert pings(answer.data) == [], what
+            assert note.json["flags"] == EPHEMERAL, what
+            assert note.json["content"].startswith(
+                f"<@{target['id']}> was not mentioned: {reason}"
+            ), what
+            assert "\n" not in note.json["content"]
+            assert pings(note.json) == [], what
 
-            # Through /resources and a "did you mean" as well.
-            bot_resources = await emulator.slash(
-                "resources", {"framework": "flask", "mention": emulator.bot_user}, user=asker
-            )
-            note = await bot_resources.wait_webhook("POST *")
-            assert note.json["content"] == (
-                f"<@{emulator.bot_user['id']}> was not mentioned: bots are not pinged."
-            )
-            miss = await emulator.slash(
-                "framework", {"name": "flsk djngo", "mention": other_bot}, user=asker
-            )
-            assert miss.data["flags"] == EPHEMERAL
-            assert miss.data["content"] == (
-                f"<@{other_bot['id']}> was not mentioned: bots are not pinged."
-            )
-            picked = await emulator.click(
-                miss.message, button(miss.data, "Django")["custom_id"], user=asker
-            )
-            assert not picked.data.get("content")
-            assert pings(picked.data) == []
+        # Through /resources and a "did you mean" as well.
+        bot_resources = await emu.slash(
+            "resources", {"framework": "flask", "mention": emu.bot_user}, user=asker
+        )
+        note = await bot_resources.wait_webhook("POST *")
+        assert note.json["content"] == (
+            f"<@{emu.bot_user['id']}> was not mentioned: bots are not pinged."
+        )
+        miss = await emu.slash(
+            "framework", {"name": "flsk djngo", "mention": other_bot}, user=asker
+        )
+        assert miss.data["flags"] == EPHEMERAL
+        assert miss.data["content"] == (
+            f"<@{other_bot['id']}> was not mentioned: bots are not pinged."
+        )
+        picked = await emu.click(miss.message, button(miss.data, "Django")["custom_id"], user=asker)
+        assert not picked.data.get("content")
+        assert pings(picked.data) == []
 
-    asyncio.run(scenario())
+    run_bot(scenario, config_text=bot_config(emulator))
