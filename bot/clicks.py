@@ -59,7 +59,16 @@ class Delete:
     """Delete the message the component sits on."""
 
 
-Action = Send | Edit | Delete
+@dataclass(frozen=True, slots=True)
+class Choose:
+    """Close the "did you mean" the clicked suggestion sits on, marking it chosen; post `reply`."""
+
+    reply: Reply
+    chosen: str
+    """The custom_id of the suggestion clicked."""
+
+
+Action = Send | Edit | Delete | Choose
 
 
 def handle(
@@ -111,8 +120,9 @@ def _pick(click: PickId, clicker: Clicker, snapshot: Snapshot) -> Action:
         reply = replies.resource_page_reply(
             framework, asker=clicker.id, kind=click.kind, hide=click.hide, mention=click.mention
         )
-    # A hidden answer takes the place of the private "did you mean"; a public one is posted.
-    return Edit(reply) if click.hide else Send(reply)
+    # A hidden answer takes the place of the private "did you mean"; a public one is posted,
+    # and the "did you mean" shows which suggestion was used, its buttons switched off.
+    return Edit(reply) if click.hide else Choose(reply, click.encode())
 
 
 def _walk(click: WalkId, values: Sequence[str], clicker: Clicker, snapshot: Snapshot) -> Action:

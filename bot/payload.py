@@ -12,7 +12,7 @@ from typing import Any
 
 import discord
 
-from bot.replies import Button, Component, LinkButton, Reply
+from bot.replies import Button, ButtonStyle, Component, LinkButton, Reply
 
 NO_PINGS = discord.AllowedMentions.none()
 """The client-wide default: a message pings nobody unless it names its one target."""
@@ -25,7 +25,8 @@ ACTION_ROW = 1
 BUTTON = 2
 STRING_SELECT = 3
 LINK_STYLE = 5
-BUTTON_STYLES = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}
+BUTTON_STYLES: dict[ButtonStyle, int] = {"primary": 1, "secondary": 2, "success": 3, "danger": 4}
+_STYLE_NAMES = {number: name for name, number in BUTTON_STYLES.items()}
 
 
 def callback_body(reply: Reply, *, edit: bool = False) -> dict[str, Any]:
@@ -92,6 +93,35 @@ def _component_json(component: Component) -> dict[str, Any]:
         "placeholder": component.placeholder,
         "options": options,
     }
+
+
+def reply_of(message: discord.Message) -> Reply:
+    """Return a message as a `Reply`: its content, embeds and buttons, to send it back changed.
+
+    Only buttons are kept: the messages read back this way (a "did you mean") have no others.
+    """
+    rows = tuple(
+        tuple(button for button in map(_button_of, row.children) if button is not None)
+        for row in message.components
+        if isinstance(row, discord.ActionRow)
+    )
+    return Reply(
+        embeds=tuple(message.embeds),
+        rows=tuple(row for row in rows if row),
+        content=message.content or None,
+        ephemeral=message.flags.ephemeral,
+    )
+
+
+def _button_of(item: discord.Component) -> Button | LinkButton | None:
+    if not isinstance(item, discord.Button):
+        return None
+    if item.url:
+        return LinkButton(item.label or "", item.url)
+    if item.custom_id is None:
+        return None
+    style = _STYLE_NAMES.get(item.style.value, "secondary")
+    return Button(item.label or "", item.custom_id, style, item.disabled)
 
 
 def allowed_mentions(reply: Reply) -> discord.AllowedMentions:

@@ -24,6 +24,7 @@ from bot.custom_ids import (
     WalkAction,
     WalkId,
     WalkState,
+    decode,
     framework_ref,
     label_id,
 )
@@ -105,12 +106,19 @@ class Reply:
     """One line for the asker alone, sent privately after this public message."""
 
     def disabled(self) -> Reply:
-        """Return this reply with every button and menu disabled (links still open)."""
+        """Return this reply with every button and menu disabled; links and Delete still work."""
         rows = tuple(
-            tuple(c if isinstance(c, LinkButton) else replace(c, disabled=True) for c in row)
+            tuple(c if _stays_on(c) else replace(c, disabled=True) for c in row)
             for row in self.rows
         )
         return replace(self, rows=rows)
+
+
+def _stays_on(component: Component) -> bool:
+    """Return whether a component keeps working on an expired message: a link, or Delete."""
+    return isinstance(component, LinkButton) or (
+        isinstance(component, Button) and isinstance(decode(component.custom_id), DeleteId)
+    )
 
 
 def _delete_button(owner: int) -> Button:
@@ -418,6 +426,8 @@ def walkthrough_reply(walk: Walkthrough, *, owner: int, ephemeral: bool = False)
     if walk.step is STEPS[-1]:
         restart = WalkId(WalkAction.RESTART, owner, None)
         navigation.append(Button("Start over", restart.encode(), "success"))
+    if not ephemeral:
+        navigation.append(_delete_button(owner))
     rows.append(tuple(navigation))
     return Reply(
         embeds=(render.walkthrough_embed(walk),),
@@ -425,6 +435,35 @@ def walkthrough_reply(walk: Walkthrough, *, owner: int, ephemeral: bool = False)
         ephemeral=ephemeral,
         expires=True,
     )
+
+
+def chosen_reply(shown: Reply, chosen: str) -> Reply:
+    """Return a "did you mean" once a suggestion was used: it marked, every button switched off.
+
+    Args:
+        shown: The "did you mean" as it stands.
+        chosen: The custom_id of the suggestion used.
+    """
+    label = next(
+        (
+            c.label
+            for row in shown.rows
+            for c in row
+            if isinstance(c, Button) and c.custom_id == chosen
+        ),
+        None,
+    )
+    rows = tuple(
+        tuple(
+            replace(c, style="success" if c.custom_id == chosen else "secondary", disabled=True)
+            if isinstance(c, Button)
+            else c
+            for c in row
+        )
+        for row in shown.rows
+    )
+    text = f"You chose **{discord.utils.escape_markdown(label)}**." if label else None
+    return replace(shown, rows=rows, content=text, ephemeral=True)
 
 
 def notice_reply(title: str, text: str) -> Reply:

@@ -15,10 +15,10 @@ import discord
 from discord import app_commands
 
 from bot import replies
-from bot.clicks import Action, Delete, Edit, Send
+from bot.clicks import Action, Choose, Delete, Edit, Send
 from bot.cooldown import AnswerCooldown, Recent
 from bot.metrics import Metrics
-from bot.payload import build_view, message_kwargs
+from bot.payload import build_view, message_kwargs, reply_of
 from bot.recorder import Recorder
 from bot.replies import Reply
 
@@ -118,6 +118,11 @@ class Responder:
                 await self.edit(interaction, reply)
             case Delete():
                 await self.delete(interaction)
+            case Choose(reply=reply, chosen=chosen):
+                if interaction.message is not None:
+                    shown = reply_of(interaction.message)
+                    await self.edit(interaction, replies.chosen_reply(shown, chosen))
+                await self.send(interaction, reply)
 
     async def edit(self, interaction: discord.Interaction, reply: Reply) -> None:
         """Replace the message a component sits on with `reply`."""
@@ -133,6 +138,10 @@ class Responder:
         """Delete the message a component sits on."""
         await interaction.response.defer()
         await interaction.delete_original_response()
+        if interaction.message is not None:
+            expiry = self._expiries.pop(interaction.message.id, None)
+            if expiry is not None:  # a walkthrough: nothing left to switch off
+                expiry.cancel()
         if interaction.message is not None and interaction.channel_id is not None:
             await self.cooldown.deleted(interaction.channel_id, interaction.message.id)
 

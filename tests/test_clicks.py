@@ -3,7 +3,7 @@
 import pytest
 
 from bot import clicks, custom_ids
-from bot.clicks import Clicker, Delete, Edit, Send
+from bot.clicks import Choose, Clicker, Delete, Edit, Send
 from bot.custom_ids import DeleteId, ListPageId, PickId, ResourcePageId, WalkAction, WalkId
 from bot.guide import Resource
 from bot.replies import encode_walk
@@ -46,11 +46,13 @@ def test_clicks_delete_is_for_the_asker_or_a_moderator(snapshot, clicker, expect
         assert title(action) == "Not yours"
 
 
-@pytest.mark.parametrize(("hide", "expected"), [(True, Edit), (False, Send)])
+@pytest.mark.parametrize(("hide", "expected"), [(True, Edit), (False, Choose)])
 def test_clicks_pick_answers_as_the_command_would(snapshot, hide, expected):
     pick = PickId("rs", ref("many"), None, hide, 9)
     action = clicks.handle(pick, [], Clicker(OTHER), snapshot)
     assert type(action) is expected
+    if isinstance(action, Choose):
+        assert action.chosen == pick.encode()
     assert title(action) == "Resources for Many"
     assert action.reply.ephemeral == hide
     assert action.reply.mention == (None if hide else 9)

@@ -288,10 +288,10 @@ def test_not_found_suggestions_answer_when_clicked(
 
         first = suggestions[0]
         picked = await emu.click(miss.message, first["custom_id"])
-        assert picked.type == CHANNEL_MESSAGE
-        assert not picked.data.get("flags")
-        assert picked.data["embeds"][0]["title"] == first["label"]
-        assert custom_ids(picked.data) == [f"gb:del:{emu.user['id']}"]
+        card = (await picked.wait_webhook("POST *")).json
+        assert not card.get("flags")
+        assert card["embeds"][0]["title"] == first["label"]
+        assert custom_ids(card) == [f"gb:del:{emu.user['id']}"]
 
         # With hide, the card stays private: a new ephemeral message or the "did you mean"
         # replaced in place.
@@ -306,7 +306,8 @@ def test_not_found_suggestions_answer_when_clicked(
         miss_rs = await emu.slash("resources", {"framework": SUGGESTING_QUERY, "kind": "docs"})
         button = next(c for c in components(miss_rs.data) if c.get("label") == "Flask")
         resources = await emu.click(miss_rs.message, button["custom_id"])
-        assert resources.data["embeds"][0]["title"] == "Resources for Flask (docs)"
+        posted = (await resources.wait_webhook("POST *")).json
+        assert posted["embeds"][0]["title"] == "Resources for Flask (docs)"
 
         pizza = await emu.slash("framework", {"name": "pizza"})
         assert pizza.data["flags"] == EPHEMERAL
@@ -355,8 +356,10 @@ def test_mention_pings_only_the_named_user_and_typed_mentions_ping_nobody(
         miss = await emu.slash("framework", {"name": SUGGESTING_QUERY, "mention": friend})
         button = next(c for c in components(miss.data) if "custom_id" in c)
         picked = await emu.click(miss.message, button["custom_id"])
-        assert f"<@{friend['id']}>" in picked.data["content"]
-        assert_pings_nobody(picked.data, except_user=friend["id"])
+        card = (await picked.wait_webhook("POST *")).json
+        assert f"<@{friend['id']}>" in card["content"]
+        assert_pings_nobody(card, except_user=friend["id"])
+        assert_pings_nobody(picked.data)
 
     run_bot(scenario, config_text=bot_config(emulator))
 

@@ -263,8 +263,11 @@ def test_serve_answers_autocomplete_buttons_and_menus(
             suggestions = await emulator.slash("framework", {"name": SUGGESTING_QUERY})
             assert suggestions.data["flags"] == EPHEMERAL
             picked = await emulator.click(suggestions.message, button(suggestions, "Django"))
-            assert picked.type == CHANNEL_MESSAGE
-            assert picked.data["embeds"][0]["title"] == "Django"
+            # The "did you mean" is closed in the HTTP answer; the card follows on the webhook.
+            assert picked.type == UPDATE_MESSAGE
+            assert picked.data["content"] == "You chose **Django**."
+            posted = await picked.wait_webhook("POST *")
+            assert posted.json["embeds"][0]["title"] == "Django"
 
             # Delete: a deferred update, then DELETE of the original message on the webhook.
             card = await emulator.slash("framework", {"name": "flask"})
@@ -290,7 +293,8 @@ async def conversation(emu: DiscordEmulator, friend: dict[str, Any]) -> list[tup
     keep("mention", await emu.slash("framework", {"name": "djagno", "mention": friend}))
     keep("list", await emu.slash("framework"))
     suggestions = keep("did you mean", await emu.slash("framework", {"name": SUGGESTING_QUERY}))
-    keep("pick", await emu.click(suggestions.message, button(suggestions, "Django")))
+    picked = keep("pick", await emu.click(suggestions.message, button(suggestions, "Django")))
+    bodies.append(("pick followup", (await picked.wait_webhook("POST *")).json))
     keep("resources", await emu.slash("resources", {"framework": "flask", "kind": "tutorial"}))
     keep("autocomplete", await emu.autocomplete("framework", {"name": "dj"}, focused="name"))
     keep("autocomplete 2", await emu.autocomplete("resources", {}, focused="framework"))

@@ -18,14 +18,18 @@ from tests.emulator.harness import BotProcess
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.plugin import RunBot
 from tests.test_e2e_components import (
+    UPDATE_MESSAGE,
     _updated,
     bot_config,
     button,
+    components,
     footer,
     link_urls,
     menu,
     option_value,
 )
+
+SUCCESS_STYLE = 3
 
 
 @pytest.mark.e2e
@@ -135,8 +139,10 @@ def test_the_cooldown_never_swallows_a_mention(run_bot: RunBot, emulator: Discor
         # A "did you mean" that carries the mention reaches Dave the same way.
         miss = await emu.slash("framework", {"name": "flsk djngo", "mention": dave}, user=bob)
         picked = await emu.click(miss.message, button(miss.data, "Django")["custom_id"], user=bob)
-        assert picked.data["content"] == f"<@{dave['id']}>, this one is for you: {earlier}"
-        assert pings(picked.data) == [dave["id"]]
+        pointer = (await picked.wait_webhook("POST *")).json
+        assert pointer["content"] == f"<@{dave['id']}>, this one is for you: {earlier}"
+        assert pings(pointer) == [dave["id"]]
+        assert pings(picked.data) == []
 
         # Resources too.
         await emu.slash("resources", {"framework": "flask"})
@@ -201,7 +207,73 @@ def test_a_mention_that_cannot_be_honoured_is_told_to_the_asker_in_one_line(
             f"<@{other_bot['id']}> was not mentioned: bots are not pinged."
         )
         picked = await emu.click(miss.message, button(miss.data, "Django")["custom_id"], user=asker)
-        assert not picked.data.get("content")
-        assert pings(picked.data) == []
+        card = (await picked.wait_webhook("POST *")).json
+        assert card["embeds"][0]["title"] == "Django"
+        assert not card.get("content")
+        assert pings(card) == []
+
+    run_bot(scenario, config_text=bot_config(emulator))
+
+
+# --- Closing what was used, deleting what was posted -------------------------------------------
+
+
+@pytest.mark.e2e
+def test_a_did_you_mean_that_was_used_is_closed_showing_the_choice(
+    run_bot: RunBot, emulator: DiscordEmulator
+) -> None:
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        miss = await emu.slash("framework", {"name": "flsk djngo"})
+        assert miss.message is not None
+        before = [c["label"] for c in components(miss.data) if "custom_id" in c]
+        assert {"Django", "Flask"} <= set(before)
+
+        picked = await emu.click(miss.message, button(miss.data, "Flask")["custom_id"])
+
+        assert picked.type == UPDATE_MESSAGE
+        closed = emu.message(miss.message["id"])
+        assert closed["flags"] & EPHEMERAL
+        assert closed["content"] == "You chose **Flask**."
+        assert closed["embeds"][0]["title"] == "Not in the guide"
+        buttons = [c for c in components(closed) if "custom_id" in c]
+        assert [c["label"] for c in buttons] == before
+        assert all(c["disabled"] for c in buttons)
+        assert [c["label"] for c in buttons if c["style"] == SUCCESS_STYLE] == ["Flask"]
+        card = (await picked.wait_webhook("POST *")).json
+        assert not card.get("flags")
+        assert card["embeds"][0]["title"] == "Flask"
+        with pytest.raises(ValueError, match="disabled"):
+            await emu.click(closed, button(closed, "Django")["custom_id"])
+
+    run_bot(scenario, config_text=bot_config(emulator))
+
+
+@pytest.mark.e2e
+def test_the_public_walkthrough_has_the_same_delete_control_as_every_public_answer(
+    run_bot: RunBot, emulator: DiscordEmulator
+) -> None:
+    other = emulator.make_user("other")
+
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        hidden = await emu.slash("getting-started", {"hide": True})
+        assert "Delete" not in [c.get("label") for c in components(hidden.data)]
+
+        walk = await emu.slash("getting-started")
+        message_id = walk.message["id"]
+        delete_id = f"gb:del:{emu.user['id']}"
+        assert button(walk.data, "Delete")["custom_id"] == delete_id
+
+        # It stays on every step, and someone else's click is refused privately.
+        step = await emu.click(message_id, button(walk.data, "Next ▶")["custom_id"])
+        assert button(step.message, "Delete")["custom_id"] == delete_id
+        refused = await emu.click(message_id, delete_id, user=other)
+        assert refused.data["flags"] == EPHEMERAL
+        assert refused.data["embeds"][0]["title"] == "Not yours"
+        assert emu.message(message_id)
+
+        deleted = await emu.click(message_id, delete_id)
+        await deleted.wait_webhook("DELETE */@original")
+        with pytest.raises(LookupError):
+            emu.message(message_id)
 
     run_bot(scenario, config_text=bot_config(emulator))

@@ -136,11 +136,24 @@ def test_replies_walkthrough_decode_survives_stale_or_mangled_state(snapshot, st
         assert walk.framework is not None
 
 
-def test_replies_disabled_keeps_links_and_disables_the_rest(guide):
+def test_replies_disabled_keeps_links_and_delete_and_disables_the_rest(guide):
     reply = replies.walkthrough_reply(Walkthrough(guide, step=Step.LANGUAGE), owner=1).disabled()
-    for row in reply.rows:
-        for component in row:
-            assert isinstance(component, LinkButton) or component.disabled
+    working = [
+        component.label
+        for row in reply.rows
+        for component in row
+        if isinstance(component, LinkButton) or not component.disabled
+    ]
+    assert working == ["Delete"]
+
+
+def test_replies_public_walkthrough_has_delete_for_its_owner_and_a_private_one_none(guide):
+    for step in STEPS:
+        walk = Walkthrough(guide, step=step, language="Python", framework_key="django")
+        public = replies.walkthrough_reply(walk, owner=7)
+        private = replies.walkthrough_reply(walk, owner=7, ephemeral=True)
+        assert "gb:del:7" in list(custom_ids(public)), step
+        assert not [i for i in custom_ids(private) if i.startswith("gb:del:")], step
 
 
 def test_replies_callback_body_is_discord_shaped(snapshot):

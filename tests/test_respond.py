@@ -198,7 +198,7 @@ def test_a_walkthrough_left_alone_is_disabled_once_its_timeout_passes() -> None:
     view = interaction.only("edit_original_response").kwargs["view"]
     buttons = [item for item in view.children if isinstance(item, discord.ui.Button)]
     assert buttons
-    assert all(button.disabled for button in buttons if button.url is None)
+    assert [b.label for b in buttons if b.url is None and not b.disabled] == ["Delete"]
 
 
 # --- Errors ---------------------------------------------------------------------------------

@@ -144,9 +144,13 @@ def test_a_suggestion_clicked_posts_the_card_that_was_meant() -> None:
         posted(replies.framework_reply(SNAPSHOT, "djangoo manyy", asker=ASKER)), "Django"
     )
 
-    assert clicked.names() == ["response.send_message"]
-    assert clicked.only("response.send_message").embeds[0].title == "Django"
-    assert clicked.only("response.send_message").kwargs["ephemeral"] is False
+    # The "did you mean" is closed in place, then the card is posted for all to see.
+    assert clicked.names() == ["response.edit_message", "followup.send"]
+    closed = clicked.only("response.edit_message").kwargs
+    assert closed["content"] == "You chose **Django**."
+    assert all(item.disabled for item in closed["view"].children)
+    assert clicked.only("followup.send").embeds[0].title == "Django"
+    assert clicked.only("followup.send").kwargs["ephemeral"] is False
 
 
 def test_a_page_turned_by_the_asker_is_edited_in_place() -> None:
