@@ -25,7 +25,10 @@ from bot.insight import SQLITE_PREFIX, Count, Gaps, Outcome, Record
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_SECONDS = 5
-"""How long to wait for a database; recording waits, never an answer."""
+"""How long to wait for a database to accept a connection; recording waits, never an answer."""
+OPERATION_TIMEOUT_SECONDS = 10.0
+"""How long one PostgreSQL call (connecting included) may take: a server that went silent (a
+network that drops packets) would otherwise hold the recorder until TCP gives up, hours later."""
 MIGRATION_LOCK = 0x67756964  # "guid": the advisory lock PostgreSQL migrations hold
 T = TypeVar("T")
 
@@ -200,11 +203,13 @@ class SqliteStore(InsightStore):
         misses, answered, totals = _GAPS_QUERIES
 
         def read(db: sqlite3.Connection) -> Gaps:
-            return _gaps(
-                db.execute(misses, params).fetchall(),
-                db.execute(answered, params).fetchall(),
-                db.execute(totals, params).fetchone(),
-            )
+            with db:  # one read transaction: the three queries see the same rows
+                db.execute("BEGIN")
+                return _gaps(
+                    db.execute(misses, params).fetchall(),
+                    db.execute(answered, params).fetchall(),
+                    db.execute(totals, params).fetchone(),
+                )
 
         return await self._call(read)
 
@@ -276,8 +281,9 @@ def _sqlite_version(db: sqlite3.Connection) -> int:
 class PostgresStore(InsightStore):
     """Records in a PostgreSQL database, which several bots can share."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, timeout: float = OPERATION_TIMEOUT_SECONDS) -> None:
         self.url = url
+        self.timeout = timeout
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._lock = asyncio.Lock()
 
@@ -306,7 +312,9 @@ class PostgresStore(InsightStore):
         queries = [_postgres_sql(query) for query in _GAPS_QUERIES]
 
         async def read(conn: psycopg.AsyncConnection[Any]) -> Gaps:
-            async with conn.transaction():  # one snapshot for the three numbers
+            async with conn.transaction():
+                # One snapshot for the three queries, so the numbers agree with each other.
+                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 misses, answered, totals = [
                     await (await conn.execute(query, params)).fetchall() for query in queries
                 ]
@@ -326,12 +334,40 @@ class PostgresStore(InsightStore):
     async def _with(self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]) -> T:
         async with self._lock:
             try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = await self._connect()
-                return await work(self._conn)
-            except (psycopg.Error, OSError) as error:
+                return await self._within_timeout(work)
+            except (psycopg.Error, OSError, TimeoutError) as error:
                 await self._drop()
-                raise InsightError(f"{_safe_url(self.url)}: {_one_line(error)}") from error
+                why = (
+                    f"no answer within {self.timeout:g} s"
+                    if isinstance(error, TimeoutError)
+                    else _one_line(error)
+                )
+                raise InsightError(f"{_safe_url(self.url)}: {why}") from error
+
+    async def _within_timeout(
+        self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]
+    ) -> T:
+        async def connected() -> T:
+            if self._conn is None or self._conn.closed:
+                self._conn = await self._connect()
+            return await work(self._conn)
+
+        task = asyncio.ensure_future(connected())
+        try:
+            await asyncio.wait({task}, timeout=self.timeout)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if task.done():
+            return task.result()
+        # Cancelled once, psycopg asks the server to cancel the query and waits up to 10 s for
+        # it, through the same silent network; cancelled again, it closes the connection at once.
+        while not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.05)
+        if not task.cancelled():
+            task.exception()  # retrieved: the timeout is what the caller hears about
+        raise TimeoutError
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         conn = await psycopg.AsyncConnection.connect(

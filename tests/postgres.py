@@ -66,14 +66,17 @@ class CuttableProxy:
     """A loopback TCP proxy to a server that a test can cut, like a network going away.
 
     While cut, it still accepts connections (the port stays ours) but closes them at once, and
-    every connection that was open is closed too.
+    every connection that was open is closed too. While stalled, it passes nothing either way and
+    closes nothing: a server that went silent, as behind a network that drops packets.
     """
 
     def __init__(self, host: str, port: int) -> None:
         self.target = (host, port)
         self.cut = False
+        self.stalled = False
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
 
     @classmethod
     def to(cls, url: str) -> CuttableProxy:
@@ -90,6 +93,8 @@ class CuttableProxy:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+        if self._handlers:  # let them see their connections closed, rather than be cancelled
+            await asyncio.wait(self._handlers, timeout=5)
 
     @property
     def port(self) -> int:
@@ -111,11 +116,19 @@ class CuttableProxy:
             writer.transport.abort()
         self._writers.clear()
 
+    def stall(self) -> None:
+        """Pass no more bytes, in either direction, until `restore`."""
+        self.stalled = True
+
     def restore(self) -> None:
         """Let connections through again."""
-        self.cut = False
+        self.cut = self.stalled = False
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handler = asyncio.current_task()
+        if handler is not None:
+            self._handlers.add(handler)
+            handler.add_done_callback(self._handlers.discard)
         if self.cut:
             writer.transport.abort()
             return
@@ -132,8 +145,8 @@ class CuttableProxy:
             self._writers.discard(end)
             end.transport.abort()
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
+            if not self.stalled:
+                writer.write(data)
+                await writer.drain()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bot import replies
 from bot.cli import main
-from bot.insight import Count, Gaps, Outcome, Record
+from bot.insight import Count, Gaps, Lookup, Outcome, Record
 from bot.insight_store import open_store
 from bot.payload import callback_body
 from bot.store import Snapshot
@@ -92,48 +92,21 @@ def test_the_reply_fits_discord_whatever_the_records_hold(misses, answered, days
 # --- guidebot gaps -------------------------------------------------------------------------------
 
 NOW = datetime.now(UTC)
+
+
+def made(lookup: Lookup, guild_id: int, ago: timedelta, times: int = 1) -> list[Record]:
+    return [Record.of(lookup, guild_id=guild_id, at=NOW - ago)] * times
+
+
+FASTAPI = Lookup(command="framework", query="fastapi", outcome=Outcome.NOT_FOUND, framework=None)
+TYPO = Lookup(command="resources", query="flsk djngo", outcome=Outcome.SUGGESTED, framework=None)
+PHOENIX = Lookup(command="framework", query="phoenix", outcome=Outcome.NOT_FOUND, framework=None)
+DJ = Lookup(command="framework", query="dj", outcome=Outcome.ANSWERED, framework="django")
 RECORDS = [
-    *(
-        Record(
-            command="framework",
-            query="fastapi",
-            outcome=Outcome.NOT_FOUND,
-            framework=None,
-            guild_id=GUILD,
-            at=NOW - timedelta(hours=1),
-        )
-        for _ in range(3)
-    ),
-    *(
-        Record(
-            command="resources",
-            query="flsk djngo",
-            outcome=Outcome.SUGGESTED,
-            framework=None,
-            guild_id=OTHER_GUILD,
-            at=NOW - timedelta(hours=2),
-        )
-        for _ in range(4)
-    ),
-    Record(
-        command="framework",
-        query="phoenix",
-        outcome=Outcome.NOT_FOUND,
-        framework=None,
-        guild_id=GUILD,
-        at=NOW - timedelta(days=40),  # outside the default 30 days
-    ),
-    *(
-        Record(
-            command="framework",
-            query="dj",
-            outcome=Outcome.ANSWERED,
-            framework="django",
-            guild_id=GUILD,
-            at=NOW - timedelta(minutes=5),
-        )
-        for _ in range(2)
-    ),
+    *made(FASTAPI, GUILD, timedelta(hours=1), times=3),
+    *made(TYPO, OTHER_GUILD, timedelta(hours=2), times=4),
+    *made(PHOENIX, GUILD, timedelta(days=40)),  # outside the default 30 days
+    *made(DJ, GUILD, timedelta(minutes=5), times=2),
 ]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.insight import Count, Lookup, Outcome, Record
-from bot.insight_store import open_store
+from bot.insight_store import InsightError, PostgresStore, open_store
 from bot.recorder import WARN_EVERY_SECONDS, Recorder
 from tests.postgres import CuttableProxy, fresh_database
 
@@ -191,3 +191,36 @@ def test_the_database_going_away_drops_and_counts_records_and_warns_once_a_minut
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def test_a_database_that_goes_silent_times_out_and_drops_instead_of_hanging(
+    postgres_url: str,
+) -> None:
+    async def scenario() -> tuple[Recorder, str]:
+        async with CuttableProxy.to(postgres_url) as proxy:
+            store = PostgresStore(proxy.url(postgres_url), timeout=0.5)
+            recorder = Recorder(store, retention_days=90, flush_seconds=0.01, now=lambda: NOW)
+            recorder.start()
+            recorder.add(MISS, guild_id=GUILD)
+            await wait_for(lambda: _written(postgres_url, 1))
+
+            proxy.stall()  # packets go nowhere; nothing is refused or closed
+            recorder.add(MISS, guild_id=GUILD)
+            recorder.add(HIT, guild_id=GUILD)
+            await wait_for(lambda: _true(recorder.dropped == 2), timeout=5)
+            with pytest.raises(InsightError) as silent:
+                await store.report(days=1, guild_id=None, limit=1)
+
+            proxy.restore()
+            recorder.add(HIT, guild_id=GUILD)
+            await wait_for(lambda: _written(postgres_url, 2))
+            await recorder.close()
+            return recorder, str(silent.value)
+
+    recorder, message = asyncio.run(scenario())
+    assert recorder.dropped == 2
+    assert message.endswith(": no answer within 0.5 s")
+
+
+async def _written(url: str, count: int) -> bool:
+    return report_lookups(await report(url)) == count
