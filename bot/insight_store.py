@@ -355,19 +355,16 @@ class PostgresStore(InsightStore):
         task = asyncio.ensure_future(connected())
         try:
             await asyncio.wait({task}, timeout=self.timeout)
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
-        if task.done():
-            return task.result()
-        # Cancelled once, psycopg asks the server to cancel the query and waits up to 10 s for
-        # it, through the same silent network; cancelled again, it closes the connection at once.
-        while not task.done():
-            task.cancel()
-            await asyncio.wait({task}, timeout=0.05)
-        if not task.cancelled():
-            task.exception()  # retrieved: the timeout is what the caller hears about
-        raise TimeoutError
+        finally:
+            # Cancelled once, psycopg asks the server to cancel the query and waits up to 10 s
+            # for it, through the same silent network; cancelled again, it closes the
+            # connection at once. The same when the caller itself is cancelled (shutdown).
+            while not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.05)
+        if task.cancelled():
+            raise TimeoutError
+        return task.result()
 
     async def _connect(self) -> psycopg.AsyncConnection[Any]:
         conn = await psycopg.AsyncConnection.connect(
