@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BotProcess, default_config, run_to_exit, running_bot
+from tests.emulator.harness import BotProcess, bot_config, default_config, run_to_exit, running_bot
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
@@ -32,14 +32,6 @@ ANSWER_SECONDS = 1.5
 """Well inside Discord's 3 s, with room for a loaded CI machine."""
 ECHO = re.compile(r"There is no framework called (`[^`\n]+`|\(nothing\)) in the guide\.\n")
 """How a not-found answer starts: the query, if anything is left of it, as one code span."""
-
-
-def config_with(emu: DiscordEmulator, *, cooldown: float | None = None, level: str = "INFO") -> str:
-    """Return the harness's config with another log level and, if given, answer cooldown."""
-    text = default_config(emu).replace('level = "INFO"', f'level = "{level}"')
-    if cooldown is not None:
-        text += f"\n[answers]\ncooldown_seconds = {cooldown}\n"
-    return text
 
 
 def title(result: InteractionResult) -> str:
@@ -134,7 +126,7 @@ def test_nasty_text_in_every_text_option_is_answered_within_discords_rules(
         assert bot.returncode is None
         assert "Traceback" not in bot.log()
 
-    run_bot(scenario, config_text=config_with(emulator, cooldown=0))
+    run_bot(scenario, config_text=bot_config(emulator))
 
 
 # --- The per-channel cooldown -------------------------------------------------------------
@@ -294,7 +286,7 @@ def test_token_is_never_logged_at_debug_through_a_busy_session(
         assert emu.gateway.resume_count == 1
         assert "DEBUG" in bot.log()
 
-    bot = run_bot(scenario, config_text=config_with(emulator, level="DEBUG"))
+    bot = run_bot(scenario, config_text=default_config(emulator, level="DEBUG"))
 
     log = bot.log()
     assert "WebSocket Event" in log, "DEBUG logging was on"
@@ -316,7 +308,7 @@ def test_token_echoed_back_by_discord_is_redacted_from_every_log_line(
         assert failed.callbacks[0].status == 400
         assert (await emu.slash("framework", {"name": "flask"})).accepted
 
-    bot = run_bot(scenario, config_text=config_with(emulator, level="DEBUG"))
+    bot = run_bot(scenario, config_text=default_config(emulator, level="DEBUG"))
 
     log = bot.log()
     assert "Traceback (most recent call last)" in log
@@ -334,7 +326,7 @@ def test_token_rejected_at_login_is_not_logged_at_debug(
     async def main() -> tuple[int, str]:
         async with emulator:
             config = tmp_path / "config.toml"
-            config.write_text(config_with(emulator, level="DEBUG"), encoding="utf-8")
+            config.write_text(default_config(emulator, level="DEBUG"), encoding="utf-8")
             code, out, err = await run_to_exit(
                 emulator, "--config", str(config), "run", token=wrong
             )
@@ -370,9 +362,7 @@ def test_token_in_a_config_file_others_can_read_is_warned_about(
 
     async def main() -> BotProcess:
         async with emulator:
-            config = f'[discord]\ntoken = "{emulator.token}"\n' + config_with(
-                emulator, level="DEBUG"
-            ).replace("[discord]\n", "")
+            config = default_config(emulator, level="DEBUG", discord={"token": emulator.token})
             async with running_bot(
                 emulator,
                 workdir=tmp_path,

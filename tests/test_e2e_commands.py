@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,8 @@ import pytest
 from bot import cli
 from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, BotProcess, default_config
+from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config
+from tests.emulator.messages import assert_pings_nobody, components, custom_ids, link_buttons
 from tests.emulator.payloads import walk_components
 from tests.emulator.plugin import RunBot
 
@@ -27,40 +27,9 @@ MANAGE_GUILD = 1 << 5
 CHANNEL_MESSAGE = 4
 UPDATE_MESSAGE = 7
 AUTOCOMPLETE_RESULT = 8
-LINK_STYLE = 5
 NO_PINGS = {"parse": []}
 SUGGESTING_QUERY = "flsk djngo"
 """Resolves to no framework, but the matcher suggests Django and Flask for it."""
-
-
-def bot_config(emu: DiscordEmulator, *, guide_path: Path | None = None) -> str:
-    """Return the default test config with the answer cooldown off, so answers can repeat."""
-    return default_config(emu, guide_path=guide_path) + "[answers]\ncooldown_seconds = 0\n"
-
-
-def components(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return every component of a message body, rows excluded."""
-    return [c for c in walk_components(data.get("components") or []) if c.get("type") != 1]
-
-
-def custom_ids(data: dict[str, Any]) -> list[str]:
-    """Return the custom_ids of a message body's components, in order."""
-    return [c["custom_id"] for c in components(data) if "custom_id" in c]
-
-
-def link_buttons(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return a message body's link buttons."""
-    return [c for c in components(data) if c.get("style") == LINK_STYLE]
-
-
-def assert_pings_nobody(data: dict[str, Any], *, except_user: str | None = None) -> None:
-    """Assert the body's allowed_mentions can ping no one, or only `except_user`."""
-    mentions = data["allowed_mentions"]
-    assert mentions["parse"] == []
-    assert not mentions.get("roles")
-    assert [str(user) for user in mentions.get("users", [])] == (
-        [except_user] if except_user else []
-    )
 
 
 @pytest.mark.e2e

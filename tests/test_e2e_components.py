@@ -17,8 +17,17 @@ import yaml
 
 from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, BotProcess, default_config, running_bot
-from tests.emulator.payloads import MEMBER_PERMISSIONS, walk_components
+from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config, running_bot
+from tests.emulator.messages import (
+    LINK_STYLE,
+    button,
+    components,
+    footer,
+    link_urls,
+    menu,
+    option_value,
+)
+from tests.emulator.payloads import MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
 
@@ -28,46 +37,7 @@ MANAGE_MESSAGES = 1 << 13
 CHANNEL_MESSAGE = 4
 DEFERRED_UPDATE = 6
 UPDATE_MESSAGE = 7
-LINK_STYLE = 5
 EDIT_ORIGINAL = "PATCH /webhooks/*/*/messages/@original"
-
-
-def bot_config(emu: DiscordEmulator, *, guide_path: Path | None = None, **answers: float) -> str:
-    """Return the default test config, the answer cooldown off and `answers` settings added."""
-    settings = {"cooldown_seconds": 0, **answers}
-    lines = "".join(f"{key} = {value}\n" for key, value in settings.items())
-    return default_config(emu, guide_path=guide_path) + "[answers]\n" + lines
-
-
-def components(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return every component of a message or body, rows excluded."""
-    return [c for c in walk_components(message.get("components") or []) if c.get("type") != 1]
-
-
-def button(message: dict[str, Any], label: str) -> dict[str, Any]:
-    """Return the button labelled `label`."""
-    found = [c for c in components(message) if c.get("label") == label]
-    assert found, f"no {label!r} button in {[c.get('label') for c in components(message)]}"
-    return found[0]
-
-
-def menu(message: dict[str, Any]) -> dict[str, Any]:
-    """Return the message's one select menu."""
-    (found,) = [c for c in components(message) if c["type"] == 3]
-    return found
-
-
-def option_value(message: dict[str, Any], label: str) -> str:
-    """Return the value of the menu option labelled `label`."""
-    options = menu(message)["options"]
-    found = [o["value"] for o in options if o["label"] == label]
-    assert found, f"no {label!r} in {[o['label'] for o in options]}"
-    return found[0]
-
-
-def footer(message: dict[str, Any]) -> str:
-    """Return the footer text of the message's embed."""
-    return message["embeds"][0]["footer"]["text"]
 
 
 def owners(message: dict[str, Any], prefix: str, position: int) -> set[str]:
@@ -77,11 +47,6 @@ def owners(message: dict[str, Any], prefix: str, position: int) -> set[str]:
         for c in components(message)
         if c.get("custom_id", "").startswith(prefix)
     }
-
-
-def link_urls(message: dict[str, Any]) -> list[str]:
-    """Return the URLs of the message's link buttons."""
-    return [c["url"] for c in components(message) if c.get("style") == LINK_STYLE]
 
 
 @pytest.mark.e2e
@@ -201,7 +166,7 @@ def test_walkthrough_click_by_someone_else_gets_them_a_private_copy(
 def test_walkthrough_is_disabled_when_left_alone_past_the_timeout(
     run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
-    config = bot_config(emulator, walkthrough_timeout_seconds=1)
+    config = bot_config(emulator, answers={"walkthrough_timeout_seconds": 1})
 
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         untouched = await emu.slash("getting-started", {"hide": True})

@@ -17,8 +17,8 @@ import yaml
 
 from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import default_config, running_bot
-from tests.emulator.payloads import walk_components
+from tests.emulator.harness import bot_config, running_bot
+from tests.emulator.messages import assert_pings_nobody, components, custom_ids
 
 CHANNEL_MESSAGE = 4
 UPDATE_MESSAGE = 7
@@ -118,26 +118,6 @@ def _maximal(language: str) -> dict[str, Any]:
             for number in range(12)
         ],
     }
-
-
-def bot_config(emu: DiscordEmulator, guide_path: Path) -> str:
-    """Return the default test config for `guide_path`, with the answer cooldown off."""
-    return default_config(emu, guide_path=guide_path) + "[answers]\ncooldown_seconds = 0\n"
-
-
-def components(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return every component of a message or body, rows excluded."""
-    return [c for c in walk_components(message.get("components") or []) if c.get("type") != 1]
-
-
-def custom_ids(message: dict[str, Any]) -> list[str]:
-    """Return the custom_ids of a message's components."""
-    return [c["custom_id"] for c in components(message) if "custom_id" in c]
-
-
-def assert_pings_nobody(data: dict[str, Any]) -> None:
-    """Assert the body's allowed_mentions can ping no one."""
-    assert data["allowed_mentions"] == {"parse": []}
 
 
 @pytest.mark.e2e

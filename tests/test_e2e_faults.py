@@ -45,11 +45,6 @@ LOST_INTERACTION_LOG = "could not be answered"
 """What bot/respond.py logs, once, for an interaction Discord no longer takes a reply for."""
 
 
-def config_with(emu: DiscordEmulator, answers: str, *, guide_path: Path | None = None) -> str:
-    """Return the harness's default config plus an `[answers]` section."""
-    return default_config(emu, guide_path=guide_path) + f"\n[answers]\n{answers}\n"
-
-
 async def assert_still_serving(emu: DiscordEmulator, name: str = "django") -> InteractionResult:
     """Ask once more, as someone new: one callback, accepted, well inside the deadline."""
     result = await emu.slash("framework", {"name": name}, user=emu.make_user("next-learner"))
@@ -164,7 +159,7 @@ def test_followup_rate_limited_is_retried_after_retry_after(
 def test_edit_of_original_rate_limited_is_retried_after_retry_after(
     run_bot: RunBot, emulator: DiscordEmulator
 ) -> None:
-    config = config_with(emulator, "walkthrough_timeout_seconds = 0.5")
+    config = default_config(emulator, answers={"walkthrough_timeout_seconds": 0.5})
 
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         emu.rate_limit(EDIT_ORIGINAL, retry_after=0.6)

@@ -21,10 +21,12 @@ from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import (
     BOT_COMMAND,
     REPO_ROOT,
+    bot_config,
     default_config,
     run_to_exit,
     running_bot,
 )
+from tests.emulator.messages import components, custom_ids
 from tests.emulator.records import InteractionResult
 from tests.test_e2e_commands import (
     AUTOCOMPLETE_RESULT,
@@ -33,9 +35,6 @@ from tests.test_e2e_commands import (
     MANAGE_GUILD,
     SUGGESTING_QUERY,
     UPDATE_MESSAGE,
-    bot_config,
-    components,
-    custom_ids,
 )
 
 DEFERRED_MESSAGE = 5
@@ -143,10 +142,8 @@ def test_serve_reads_the_key_host_and_port_from_the_http_section(
 ) -> None:
     async def scenario() -> None:
         async with emulator:
-            config = (
-                default_config(emulator)
-                + f'[http]\npublic_key = "{emulator.public_key}"\nhost = "127.0.0.1"\nport = 0\n'
-            )
+            http = {"public_key": emulator.public_key, "host": "127.0.0.1", "port": 0}
+            config = default_config(emulator, http=http)
             async with running_bot(
                 emulator,
                 http=True,

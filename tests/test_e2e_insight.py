@@ -20,7 +20,7 @@ import pytest
 from bot.insight import Gaps, Outcome, Record
 from bot.insight_store import open_store
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, default_config, running_bot
+from tests.emulator.harness import REPO_ROOT, bot_config, running_bot
 from tests.emulator.payloads import MEMBER_PERMISSIONS
 from tests.postgres import CuttableProxy, fresh_database
 from tests.test_e2e_metrics import free_port, get, samples
@@ -35,14 +35,6 @@ MISSING = "cobol on cogs"
 """Names no framework, and nothing close: not found."""
 SUGGESTING = "flsk djngo"
 """Names no framework for sure, but the matcher suggests Django and Flask."""
-
-
-def bot_config(emu: DiscordEmulator, insight_url: str | None = None) -> str:
-    """The harness's config, the answer cooldown off, and `[insight] url` when given."""
-    text = default_config(emu) + "[answers]\ncooldown_seconds = 0\n"
-    if insight_url is not None:
-        text += f"\n[insight]\nurl = {json.dumps(insight_url)}\n"
-    return text
 
 
 async def recorded(url: str, *, lookups: int, timeout: float = 10.0) -> Gaps:
@@ -165,7 +157,12 @@ def test_two_bots_share_one_postgresql_database_upgraded_from_version_1(tmp_path
         run_sql(url, VERSION_1["postgresql"])  # one "fastapi" miss, recorded by version 1
 
         async def one_bot(emu: DiscordEmulator, workdir: Path, queries: list[str]) -> str:
-            async with emu, running_bot(emu, workdir=workdir, config_text=bot_config(emu, url)):
+            async with (
+                emu,
+                running_bot(
+                    emu, workdir=workdir, config_text=bot_config(emu, insight={"url": url})
+                ),
+            ):
                 for query in queries:
                     await look_up(emu, "framework", query)
             return emu.guild_id
@@ -231,7 +228,9 @@ def test_answers_go_on_when_the_database_goes_away_mid_run(
 
         async def scenario() -> tuple[str, Gaps]:
             async with CuttableProxy.to(url) as proxy, emulator:
-                config = bot_config(emulator, proxy.url(url)) + f"\n[metrics]\nport = {port}\n"
+                config = bot_config(
+                    emulator, insight={"url": proxy.url(url)}, metrics={"port": port}
+                )
                 async with running_bot(emulator, workdir=tmp_path, config_text=config) as bot:
                     await look_up(emulator, "framework", "django")
                     await recorded(url, lookups=1)

@@ -14,19 +14,13 @@ from bot.guide import load_guide
 from tests.conftest import SHIPPED_GUIDE
 from tests.emulator import payloads
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BotProcess
+from tests.emulator.harness import BotProcess, bot_config
+from tests.emulator.messages import button, components, footer, link_urls, menu, option_value
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.plugin import RunBot
 from tests.test_e2e_components import (
     UPDATE_MESSAGE,
     _updated,
-    bot_config,
-    button,
-    components,
-    footer,
-    link_urls,
-    menu,
-    option_value,
 )
 
 SUCCESS_STYLE = 3
@@ -115,7 +109,7 @@ def test_the_cooldown_never_swallows_a_mention(run_bot: RunBot, emulator: Discor
     bob = emulator.make_user("bob")
     carol = emulator.make_user("carol")
     dave = emulator.make_user("dave")
-    config = bot_config(emulator, cooldown_seconds=300)
+    config = bot_config(emulator, answers={"cooldown_seconds": 300})
 
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         first = await emu.slash("framework", {"name": "django"})

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.emulator.emulator import RESPONSE_DEADLINE_SECONDS, DiscordEmulator
-from tests.emulator.harness import BotProcess, default_config, running_bot
+from tests.emulator.harness import BotProcess, bot_config, running_bot
 from tests.emulator.payloads import walk_components
 from tests.emulator.records import InteractionState, RecordedRequest
 from tests.emulator.validation import CALLBACK, WEBHOOK, WEBHOOK_ORIGINAL, Operation, Problem
@@ -256,10 +256,8 @@ def test_load_burst_is_answered_once_each_in_time_without_memory_growth(
     """
     guide = tmp_path / "guide.yaml"
     names = write_guide(guide)
-    config = default_config(emulator, guide_path=guide) + (
-        f"\n[answers]\ncooldown_seconds = 0\n"
-        f"walkthrough_timeout_seconds = {WALKTHROUGH_TIMEOUT_SECONDS}\n"
-    )
+    timeout = {"walkthrough_timeout_seconds": WALKTHROUGH_TIMEOUT_SECONDS}
+    config = bot_config(emulator, guide, answers=timeout)
     sample_schema_checks(emulator, SCHEMA_SAMPLE)
 
     async def scenario() -> Run:

@@ -103,7 +103,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
     emulator.gateway.heartbeat_interval_ms = HEARTBEAT_MS
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    config = default_config(emulator) + f"[metrics]\nport = {port}\n"
+    config = default_config(emulator, metrics={"port": port})
 
     async def scenario() -> None:
         async with (

@@ -8,7 +8,6 @@ broken edit keeps the last good guide serving while the admin is told exactly wh
 from __future__ import annotations
 
 import asyncio
-import json
 import resource
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from bot.guide import parse_guide
 from bot.store import guide_version
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BotProcess, run_to_exit
+from tests.emulator.harness import BotProcess, bot_config, run_to_exit
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
@@ -32,6 +31,8 @@ MANAGE_GUILD = 1 << 5
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
 CHANNEL_MESSAGE = 4
 DEFERRED_CHANNEL_MESSAGE = 5
+WATCH = {"watch": True, "watch_interval_seconds": 0.2}
+"""`[guide]` settings that turn the file watcher on, polling every 0.2 s."""
 WATCH_TIMEOUT = 10.0
 """Seconds to wait for the watcher (polling every 0.2 s) to act on an edit."""
 BROKEN_LANGUAGE = (
@@ -56,16 +57,6 @@ V1 = version_of(guide_text(1))
 def broken_guide_text(version: int) -> str:
     """Return `guide_text(version)` with Django's language turned into a list."""
     return guide_text(version).replace("language: Python", "language: [Python]", 1)
-
-
-def bot_config(emu: DiscordEmulator, guide: Path, *, watch: bool = False) -> str:
-    """Return a config serving `guide`, the answer cooldown off, the watcher on if asked."""
-    lines = ["[discord]", f"dev_guild_id = {emu.guild_id}", "", "[guide]"]
-    lines.append(f"path = {json.dumps(str(guide))}")
-    if watch:
-        lines += ["watch = true", "watch_interval_seconds = 0.2"]
-    lines += ["", "[answers]", "cooldown_seconds = 0", "", "[logging]", 'level = "INFO"', ""]
-    return "\n".join(lines)
 
 
 async def reload_guide(
@@ -318,7 +309,7 @@ def test_guide_watcher_serves_an_edit_and_keeps_the_last_good_guide_on_a_broken_
         assert gin.data["embeds"][0]["title"] == "Gin"
         assert bot.log().count("guide reload failed") == 1, "a broken file is tried once"
 
-    run_bot(scenario, config_text=bot_config(emulator, guide, watch=True))
+    run_bot(scenario, config_text=bot_config(emulator, guide, guide=WATCH))
 
 
 # --- Broken guides at start-up ------------------------------------------------------------

@@ -56,14 +56,65 @@ class BotProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def default_config(emu: DiscordEmulator, *, guide_path: Path | None = None) -> str:
-    """Return a config.toml for the bot: the emulator's guild as dev guild, INFO logging."""
-    lines = ["[discord]", f"dev_guild_id = {emu.guild_id}", ""]
-    if guide_path is not None:
-        # A JSON string is a valid TOML basic string for any path.
-        lines += ["[guide]", f"path = {json.dumps(str(guide_path))}", ""]
-    lines += ["[logging]", 'level = "INFO"', ""]
+NO_COOLDOWN = {"cooldown_seconds": 0}
+"""`[answers]` settings under which the same answer can be asked for again at once."""
+
+
+def default_config(
+    emu: DiscordEmulator,
+    *,
+    guide_path: Path | None = None,
+    level: str = "INFO",
+    **sections: Mapping[str, object],
+) -> str:
+    """Return a config.toml for the bot: the emulator's guild as dev guild, logging at `level`.
+
+    Args:
+        emu: the emulator the bot talks to.
+        guide_path: the guide to serve (`[guide] path`); default: the bundled one.
+        level: the log level.
+        **sections: more settings by table, e.g. `answers=NO_COOLDOWN`, `guide={"watch": True}`.
+    """
+    tables: dict[str, dict[str, object]] = {
+        "discord": {"dev_guild_id": int(emu.guild_id)},
+        "guide": {} if guide_path is None else {"path": str(guide_path)},
+        "logging": {"level": level},
+    }
+    for table, settings in sections.items():
+        tables.setdefault(table, {}).update(settings)
+    lines: list[str] = []
+    for table, settings in tables.items():
+        if settings:
+            lines += [f"[{table}]", *(f"{key} = {_toml(value)}" for key, value in settings.items())]
+            lines.append("")
     return "\n".join(lines)
+
+
+def bot_config(
+    emu: DiscordEmulator,
+    guide_path: Path | None = None,
+    *,
+    answers: Mapping[str, object] | None = None,
+    **sections: Mapping[str, object],
+) -> str:
+    """Return `default_config` with the answer cooldown off, so a test may ask the same twice.
+
+    Args:
+        emu: the emulator the bot talks to.
+        guide_path: the guide to serve; default: the bundled one.
+        answers: more `[answers]` settings (they win over the cooldown's).
+        **sections: more settings by table, as for `default_config`.
+    """
+    answers = {**NO_COOLDOWN, **(answers or {})}
+    return default_config(emu, guide_path=guide_path, answers=answers, **sections)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string is a valid TOML basic string
+    return str(value)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,72 @@
+"""Reading a message, or a message body the bot sent, as a Discord user sees it.
+
+For the end-to-end tests: its components, buttons, menus and links, and whom it may ping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.emulator.payloads import walk_components
+
+ACTION_ROW = 1
+STRING_SELECT = 3
+LINK_STYLE = 5
+
+
+def components(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return every component of a message or body, rows excluded."""
+    found = walk_components(message.get("components") or [])
+    return [c for c in found if c.get("type") != ACTION_ROW]
+
+
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    """Return the custom_ids of a message's components, in order."""
+    return [c["custom_id"] for c in components(message) if "custom_id" in c]
+
+
+def button(message: dict[str, Any], label: str) -> dict[str, Any]:
+    """Return the button labelled `label`."""
+    found = [c for c in components(message) if c.get("label") == label]
+    assert found, f"no {label!r} button in {[c.get('label') for c in components(message)]}"
+    return found[0]
+
+
+def menu(message: dict[str, Any]) -> dict[str, Any]:
+    """Return the message's one select menu."""
+    (found,) = [c for c in components(message) if c["type"] == STRING_SELECT]
+    return found
+
+
+def option_value(message: dict[str, Any], label: str) -> str:
+    """Return the value of the menu option labelled `label`."""
+    options = menu(message)["options"]
+    found = [o["value"] for o in options if o["label"] == label]
+    assert found, f"no {label!r} in {[o['label'] for o in options]}"
+    return found[0]
+
+
+def link_buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the message's link buttons."""
+    return [c for c in components(message) if c.get("style") == LINK_STYLE]
+
+
+def link_urls(message: dict[str, Any]) -> list[str]:
+    """Return the URLs of the message's link buttons."""
+    return [c["url"] for c in link_buttons(message)]
+
+
+def footer(message: dict[str, Any]) -> str:
+    """Return the footer text of the message's embed."""
+    return message["embeds"][0]["footer"]["text"]
+
+
+def assert_pings_nobody(data: dict[str, Any], *, except_user: str | None = None) -> None:
+    """Assert the body's allowed_mentions can ping no one, or only `except_user`."""
+    mentions = data["allowed_mentions"]
+    assert mentions["parse"] == []
+    assert not mentions.get("roles")
+    assert not mentions.get("replied_user")
+    assert [str(user) for user in mentions.get("users", [])] == (
+        [except_user] if except_user else []
+    )
