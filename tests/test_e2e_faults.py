@@ -483,26 +483,6 @@ def test_answer_lost_in_a_502_is_retried_once_then_logged_as_acknowledged(run_bo
 # --- The gateway ----------------------------------------------------------------------------
 
 
-async def inject(emu: DiscordEmulator, fault: str) -> None:
-    """Break the bot's gateway connection the way `fault` names."""
-    match fault.split():
-        case ["close", code]:
-            await emu.gateway.close(int(code))
-        case ["close", code, "refuse", "resume"]:
-            emu.gateway.resume_policy = "invalidate"
-            await emu.gateway.close(int(code))
-        case ["drop"]:
-            emu.gateway.drop()
-        case ["reconnect"]:
-            await emu.gateway.send_reconnect()
-        case ["invalid", "session", "resumable"]:
-            await emu.gateway.send_invalid_session(resumable=True)
-        case ["invalid", "session"]:
-            await emu.gateway.send_invalid_session()
-        case _:
-            raise ValueError(fault)
-
-
 @pytest.mark.parametrize(
     "fault",
     [
@@ -523,7 +503,7 @@ def test_gateway_drop_is_resumed_and_the_next_interaction_answered(
         assert session is not None
         seq = session.seq
 
-        await inject(emu, fault)
+        await emu.gateway.inject(fault)
         await assert_still_serving(emu)
 
         assert emu.gateway.identify_count == 1
@@ -545,7 +525,7 @@ def test_gateway_session_lost_is_identified_again_and_the_next_interaction_answe
     async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
         first = emu.gateway.session
 
-        await inject(emu, fault)
+        await emu.gateway.inject(fault)
         await assert_still_serving(emu)
 
         assert emu.gateway.identify_count == 2

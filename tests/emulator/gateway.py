@@ -416,6 +416,29 @@ class Gateway:
         connection.retiring = True
         self.invalid_sessions_sent += 1
 
+    async def inject(self, fault: str) -> None:
+        """Break the live connection the way `fault` says, for fault tests.
+
+        One of: "close CODE", "close CODE refuse resume" (the next RESUME is invalidated),
+        "drop", "reconnect", "invalid session", "invalid session resumable".
+        """
+        match fault.split():
+            case ["close", code]:
+                await self.close(int(code))
+            case ["close", code, "refuse", "resume"]:
+                self.resume_policy = "invalidate"
+                await self.close(int(code))
+            case ["drop"]:
+                self.drop()
+            case ["reconnect"]:
+                await self.send_reconnect()
+            case ["invalid", "session", "resumable"]:
+                await self.send_invalid_session(resumable=True)
+            case ["invalid", "session"]:
+                await self.send_invalid_session()
+            case _:
+                raise ValueError(f"no such gateway fault: {fault!r}")
+
     async def close_all(self) -> None:
         """Close every open connection with 1001 (going away), for shutdown."""
         for connection in self.connections:
