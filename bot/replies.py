@@ -108,17 +108,18 @@ class Reply:
     def disabled(self) -> Reply:
         """Return this reply with every button and menu disabled; links and Delete still work."""
         rows = tuple(
-            tuple(c if _stays_on(c) else replace(c, disabled=True) for c in row)
+            tuple(
+                c if isinstance(c, LinkButton) or _is_delete(c) else replace(c, disabled=True)
+                for c in row
+            )
             for row in self.rows
         )
         return replace(self, rows=rows)
 
 
-def _stays_on(component: Component) -> bool:
-    """Return whether a component keeps working on an expired message: a link, or Delete."""
-    return isinstance(component, LinkButton) or (
-        isinstance(component, Button) and isinstance(decode(component.custom_id), DeleteId)
-    )
+def _is_delete(component: Button | Menu) -> bool:
+    """Return whether `component` is a Delete button, which keeps working on an expired message."""
+    return isinstance(component, Button) and isinstance(decode(component.custom_id), DeleteId)
 
 
 def _delete_button(owner: int) -> Button:
