@@ -43,8 +43,11 @@ async def _answer(interaction: discord.Interaction, custom_id: str, values: list
     await client.responder.guarded(interaction, act())
 
 
-class _Button(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"gb:x"):
-    """A button answered from its custom_id alone."""
+class _Button(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"(?!)"):
+    """A button answered from its custom_id alone; each subclass routes one codec's ids.
+
+    This base is never registered: its template, `(?!)`, matches no custom_id at all.
+    """
 
     def __init__(self, custom_id: str) -> None:
         super().__init__(discord.ui.Button(custom_id=custom_id))
