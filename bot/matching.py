@@ -1,26 +1,43 @@
 """Find the framework a learner means, and suggest names while they type.
 
-`Matcher.lookup` answers `/framework <name>`: one confident framework or, failing that, a few
-suggestions for a "Did you mean..." reply. `Matcher.suggest` feeds the slash command's
-autocomplete. Both compare names through `name_key`, so case, spaces, punctuation and a ".js"
-suffix never matter, and both are built for guides far larger than ours: the index is built once,
-and every query does dictionary look-ups, binary searches and one rapidfuzz pass over a slice of
-a prebuilt list, never a Python loop over the whole guide.
+`Matcher.lookup` answers `/framework <name>`: one confident framework, a language's frameworks
+when a language was named, or suggestions for a "Did you mean..." reply, which are always the
+first entries of `Matcher.suggest` (the autocomplete list) for the same text.
+
+How `lookup` decides, in order: an exact name or alias (case, spaces, punctuation and a ".js"
+suffix never matter) is the answer; a name of other well-known software (`bot.names`) is not in
+this guide; a language ("python", "js", "c#") gets its frameworks. Among several words, the
+names and aliases found exactly win over words of names ("core"), and a name after "on",
+"with"... ("express server on node") only sets the scene; languages and words that many names
+share ("js", "web", "api", "framework") never decide. Then a prefix of one name only ("lara"),
+then a misspelling: a swap of two letters counts as one edit (optimal string alignment), names of
+up to `Thresholds.careful` letters forgive one typist's slip (never at the first letter, and a
+wrong letter only from a neighbouring key), longer ones one edit, and from `Thresholds.two_edits`
+letters two. A misspelling as close to another framework, or to other software, as to the best
+one is a question, not an answer.
+
+Built for guides far larger than ours: every query does dictionary look-ups, binary searches and
+rapidfuzz passes over the names that share its first or second letter, never a Python loop over
+the whole guide.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
+import collections
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
-from bot.guide import Framework, name_key
+from bot.guide import Framework
+from bot.names import LANGUAGES, OTHER_SOFTWARE, RELATED_LANGUAGES
 
 AUTOCOMPLETE_LIMIT = 25
 """Most choices an autocomplete may return: Discord rejects a response with more than 25."""
@@ -28,65 +45,29 @@ AUTOCOMPLETE_LIMIT = 25
 NOT_FOUND_SUGGESTIONS = 5
 """Suggestions in a "Did you mean..." reply: enough to cover a typo, few enough to read at once."""
 
-MIN_FUZZY_LENGTH = 3
-"""Shortest query (in `name_key` characters) compared by similarity rather than only exactly.
-
-Measured with rapidfuzz 3.14: a 2-character query is one edit from every 3-letter name ("gn"
-scores 80 against "gin", enough for `MATCH_CUTOFF`), and WRatio gives "tf" 60 against flask,
-fastapi, tornado and streamlit alike. Below 3 characters a fuzzy score is noise.
-"""
-
-MIN_SUBSTRING_LENGTH = 2
-"""Shortest autocomplete query matched inside names: one letter occurs in nearly every name."""
-
-MIN_WORD_LENGTH = 3
-"""Shortest word of a name that autocomplete matches on its own ("core", "boot"; not "on")."""
-
-MATCH_CUTOFF = 80.0
-"""Lowest `fuzz.ratio` (0-100) for a confident typo match.
-
-`fuzz.ratio` (Indel similarity) was measured against `WRatio`, `QRatio`, OSA, Damerau-Levenshtein
-and Jaro-Winkler on the seed names: it scores typos 80-95 and the unrelated words tried at most
-62, while WRatio's partial matching gives "djagno" 90 against the alias "dj" and "ruby" 90
-against "rubyonrails", and Jaro-Winkler lifts unrelated words into the 70s. It is also the
-cheapest: an `extract` over 28,000 keys takes about 2 ms, against about 30 ms for WRatio.
-
-The cutoff comes from `python -m bench.tune` (one-edit typos of the seed names; 87 words that
-name no framework). On the seed guide, at 80: 97% of typos found, 2 misses answered ("sails" and
-"grails", one letter from the alias "rails"). At 75: 100% found, but 5 misses answered; at 85:
-85% found. The typos lost at 80 are one-letter changes to 4-letter names, which are mostly real
-words anyway ("mode" and "best" score 75 against "node" and "nest").
-"""
-
-MATCH_MARGIN = 8.0
-"""Points by which the best framework must beat the runner-up (another framework) to be chosen.
-
-A query as close to two frameworks as to one is a question, not an answer: "falco" scores 91
-against both Falcon and Falcor. Measured with `python -m bench.tune` on 10,000 synthetic
-frameworks, at `MATCH_CUTOFF`: margin 0 finds 96% of typos but answers 2.6% with a wrong
-framework and 40% of misses with some framework; margin 4 gives 92% / 1.1% / 24%; margin 8
-gives 86% / 0.7% / 14%; margin 12 gives 72% / 0.4% / 5%. From 4 to 8, 6 points of typos buy
-10 points fewer misses answered; from 8 to 12, 14 points of typos would buy only 9. On the seed
-guide no two names are that close, and the margin changes nothing.
-"""
-
-SUGGEST_CUTOFF = 60.0
-"""Lowest `fuzz.ratio` for a name to be suggested (autocomplete, or "Did you mean...").
-
-Lower than `MATCH_CUTOFF` on purpose: a learner halfway through a misspelt name ("sprnb" scores
-67 against "springboot", "djagn" 73 against "django") should still see it. Measured with
-`python -m bench.tune` on misspelt beginnings of the seed names: the intended framework is among
-the first five suggestions for 94% of them at 60, 92% at 65 and 82% at 70, while unrelated words
-get 0.1 suggestions each on the seed guide ("python" scores 62 against "phoenix"). A wrong
-suggestion costs a glance; a missing one costs retyping.
-"""
-
 MAX_QUERY_LENGTH = 100
 """Characters of a query that are read; the rest is ignored.
 
 Discord lets an option string run to 6,000 characters, but no name in a guide comes near 100
 (Discord's own limit for a choice name), and it bounds the work a pasted paragraph can cause.
 """
+
+MIN_TYPO_LENGTH = 3
+"""Shortest query (in key characters) compared by edits rather than only exactly: a 2-letter
+query is one edit from every 3-letter name."""
+
+MIN_PREFIX_LENGTH = 4
+"""Shortest beginning of a name that `lookup` takes for the name ("lara" for Laravel; "la" or
+"lar" could be the start of many a name not in the guide)."""
+
+MIN_LANGUAGE_PREFIX = 2
+"""Shortest beginning of a language that autocomplete completes to its frameworks ("py")."""
+
+MIN_SUBSTRING_LENGTH = 2
+"""Shortest autocomplete query matched inside names: one letter occurs in nearly every name."""
+
+MIN_WORD_LENGTH = 3
+"""Shortest word of a name that is matched on its own ("core", "boot"; not "on")."""
 
 MIN_RUN_KEY_LENGTH = 2
 """Shortest name or alias found exactly among other words: "dj tutorial" finds Django, "i" nothing.
@@ -97,66 +78,75 @@ The whole query is always compared exactly, however short; this floor is for wor
 MAX_NGRAM_WORDS = 4
 """Longest run of query words compared as one name ("ruby on rails" is 3, "asp net core" is 3)."""
 
-MAX_FUZZY_RUNS = 16
-"""Most runs of query words compared by similarity in one lookup.
+MAX_TYPO_RUNS = 8
+"""Most runs of query words compared by edits in one query; single words go first, then pairs
+and so on, each in query order. 8 covers every run of a 5-word question that is no filler."""
 
-Each run costs one rapidfuzz pass (about 2 ms at 10,000 frameworks), and a pasted sentence has
-a hundred. Single words go first, then pairs and so on, each in query order: names are mostly
-one or two words. 16 covers every run of a 5-word question ("how do i use fastapi" has 1).
+_FILLER = """
+    a about an and app apps application backend beginner beginners best course do doc docs
+    documentation for framework frameworks get getting guide guides help how http i in intro
+    introduction is learn learning library me my of on or please rest server show start started
+    the to tutorial tutorials use using vs web what with api apis
+    """
+FILLER_WORDS = frozenset(_FILLER.split())
+"""Words a learner wraps around a name ("how do i use express", "flask tutorial"), and words so
+many names share that they single out none ("web", "api", "server").
+
+They never match a framework on their own, nor are they looked at for typos; the languages (and
+"js") are added to them. A name that contains one ("Ruby on Rails") still matches: only a run of
+query words that starts or ends with a filler word is skipped.
 """
 
-FILLER_WORDS = frozenset(
-    {
-        "a",
-        "about",
-        "an",
-        "and",
-        "beginner",
-        "beginners",
-        "course",
-        "do",
-        "doc",
-        "docs",
-        "documentation",
-        "for",
-        "framework",
-        "get",
-        "getting",
-        "guide",
-        "help",
-        "how",
-        "i",
-        "in",
-        "intro",
-        "introduction",
-        "is",
-        "learn",
-        "learning",
-        "me",
-        "of",
-        "on",
-        "or",
-        "please",
-        "show",
-        "start",
-        "started",
-        "the",
-        "to",
-        "tutorial",
-        "tutorials",
-        "use",
-        "using",
-        "vs",
-        "what",
-        "with",
+CONTEXT_WORDS = frozenset({"on", "with", "using", "in", "via", "over", "inside", "behind"})
+"""Words after which a name sets the scene rather than says what is asked: in "express server on
+node", the learner asks about Express."""
+
+_KEYBOARD = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_ROW_OFFSETS = (0.0, 0.25, 0.75)
+
+
+def _neighbour_keys() -> frozenset[tuple[str, str]]:
+    """Return the pairs of letters next to each other on a QWERTY keyboard, rows included."""
+    places = {
+        char: (column + _ROW_OFFSETS[row], float(row))
+        for row, letters in enumerate(_KEYBOARD)
+        for column, char in enumerate(letters)
     }
-)
-"""Words a learner wraps around a name ("how do i use express", "flask tutorial").
+    return frozenset(
+        (a, b)
+        for a, (ax, ay) in places.items()
+        for b, (bx, by) in places.items()
+        if a != b and (ax - bx) ** 2 + (ay - by) ** 2 <= 1.6
+    )
 
-They never match a framework on their own, and a typo is not looked for in them. The languages of
-the guide are added per guide ("spring boot java"). A name that contains one ("Ruby on Rails")
-still matches: only a run of query words that starts or ends with a filler word is skipped.
-"""
+
+NEIGHBOUR_KEYS = _neighbour_keys()
+"""A wrong letter a typist hits: "flask" as "flasj" is a slip, "flash" a different word."""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """How far a misspelling may be from a name, by the name's length, for a confident answer.
+
+    `python -m bench.tune` measures other values by passing them to `Matcher`.
+    """
+
+    short: int = 3
+    """Names of up to this many letters accept only two letters swapped or a letter doubled:
+    "gni" and "ginn" are Gin, "gen" or "gim" could be anything."""
+    careful: int = 5
+    """Names of up to this many letters accept one edit, but not at the first letter ("sails"
+    and "grails" are not "rails") and a wrong letter only from a neighbouring key."""
+    two_edits: int = 7
+    """Names of at least this many letters accept two edits with the first letter right
+    ("lavarel" is Laravel); shorter ones accept one."""
+
+
+class Query(NamedTuple):
+    """A query, read once: its folded words, and the key of them all."""
+
+    words: list[str]
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,23 +166,40 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """The answer to a lookup: a confident framework, or suggestions."""
+    """The answer to a lookup: a confident framework, a language's frameworks, or suggestions."""
 
     framework: Framework | None
     """The framework the query names, when there is no doubt."""
     suggestions: tuple[Suggestion, ...]
-    """Best first, one per framework, at most `NOT_FOUND_SUGGESTIONS`; empty when found."""
+    """Best first, one per framework; empty when found. For a language, all its frameworks in
+    guide order; otherwise at most `NOT_FOUND_SUGGESTIONS`."""
+    language: str | None = None
+    """The language the query named instead of a framework, spelt as the guide spells it."""
 
 
-class _Bucket(NamedTuple):
-    """The prefix and substring keys of one length, sorted, with their frameworks' indices."""
+class _Letter(NamedTuple):
+    """The keys that start with one letter, sorted by length, then alphabetically."""
 
     keys: list[str]
+    lengths: list[int]
     owners: list[tuple[int, ...]]
-    haystack: str
-    """The keys joined by newlines, so that substring search runs in C (`str.find`). Keys are
-    alphanumeric, so a query never matches across a newline, and they all have one length, so
-    an offset divided by (length + 1) is the key's position."""
+    """Framework indices of each key; none for the name of other software."""
+
+    def starting(self, start: str, shortest: int) -> Iterable[tuple[int, int, int]]:
+        """Yield (length, low, high) for each length from `shortest` up.
+
+        `low` and `high` bound the keys of that length that start with `start`.
+        """
+        low = bisect.bisect_left(self.lengths, shortest)
+        while low < len(self.keys):
+            length = self.lengths[low]
+            end = bisect.bisect_right(self.lengths, length, low)
+            first = bisect.bisect_left(self.keys, start, low, end)
+            yield length, first, bisect.bisect_left(self.keys, start + "\U0010ffff", first, end)
+            low = end
+
+
+Tier = Callable[[Query, Container[int], int], dict[int, float]]
 
 
 class Matcher:
@@ -200,122 +207,277 @@ class Matcher:
 
     Args:
         frameworks: The guide's frameworks, in the guide's (curated) order, which breaks ties.
+        thresholds: How far a misspelling may be from a name; the defaults suit any guide.
     """
 
-    def __init__(self, frameworks: Sequence[Framework]) -> None:
+    def __init__(
+        self, frameworks: Sequence[Framework], thresholds: Thresholds = Thresholds()
+    ) -> None:
         self._frameworks = tuple(frameworks)
-        name_owner: dict[str, int] = {}
-        owners: dict[str, list[int]] = {}
-        words: dict[str, list[int]] = {}
-        for index, framework in enumerate(self._frameworks):
-            name = name_key(framework.name)
-            name_owner.setdefault(name, index)
-            for key in (name, framework.key, *(name_key(alias) for alias in framework.aliases)):
-                _add(owners, key, index)
-            own_words = {
-                name_key(word)
-                for text in (framework.name, *framework.aliases)
-                for word in _NAME_WORD_SEPARATORS.split(text)
-            }
-            for word in own_words:
-                _add(words, word, index)
-
-        # A name beats an alias: an alias can never take a name away from its framework.
-        self._exact: dict[str, tuple[int, ...]] = {
-            key: (name_owner[key],) if key in name_owner else tuple(indices)
-            for key, indices in owners.items()
-            if key
-        }
-
-        # Fuzzy matching runs over the names and aliases sorted by length, so that a query only
-        # scans the slice whose lengths can reach the cutoff (see `_length_slice`).
-        by_length = sorted(self._exact, key=lambda key: (len(key), key))
-        self._fuzzy_keys = by_length
-        self._fuzzy_lengths = [len(key) for key in by_length]
-        self._fuzzy_owners = [self._exact[key] for key in by_length]
-
-        # Prefix and substring matching also know the words of names ("boot", "core").
-        partial = {key: list(indices) for key, indices in self._exact.items()}
-        for word, indices in words.items():
-            if len(word) >= MIN_WORD_LENGTH:
-                known = partial.setdefault(word, [])
-                known.extend(sorted(set(indices) - set(known)))
-        # Shorter completions rank first, so the keys are kept in one bucket per length, each
-        # sorted: a query reads the shortest lengths only until it has enough frameworks, not the
-        # thousand keys a single letter starts at 10,000 frameworks.
-        grouped: dict[int, list[str]] = {}
-        for key in sorted(partial):
-            grouped.setdefault(len(key), []).append(key)
-        self._buckets = {
-            length: _Bucket(keys, [tuple(partial[key]) for key in keys], "\n".join(keys))
-            for length, keys in grouped.items()
-        }
-        self._lengths = sorted(self._buckets)
-
-        languages = {name_key(framework.language) for framework in self._frameworks}
-        self._filler = FILLER_WORDS | {language for language in languages if language}
-        # A query that is one word of exactly one framework's names names it: ".net" is ASP.NET
-        # Core, not the NestJS a fuzzy match would pick; a word that many share names none.
-        self._name_words: dict[str, tuple[int, ...]] = {
-            word: tuple(indices)
+        self._thresholds = thresholds
+        self._languages = _index_languages(self._frameworks)
+        self._language_keys = sorted(self._languages)
+        self._filler = FILLER_WORDS | {"js"} | self._languages.keys() | _LANGUAGE_ALIASES
+        # Every name and alias is read in a few passes in C over the whole guide: building the
+        # index costs about as much as one rapidfuzz pass over the names (see bench/README.md).
+        # The names come first (framework i's name is text i), then every alias.
+        count = len(self._frameworks)
+        alias_lists = list(map(operator.attrgetter("aliases"), self._frameworks))
+        texts = [
+            *map(operator.attrgetter("name"), self._frameworks),
+            *itertools.chain(*alias_lists),
+        ]
+        owner_of = [
+            *range(count),
+            *itertools.chain(*map(itertools.repeat, range(count), map(len, alias_lists))),
+        ]
+        folded = _fold_all(texts)
+        spellings = _alnum_all(folded)  # "nestjs" as well as "nest": what typos are measured on
+        keys = [raw[:-2] if raw[-2:] == "js" and len(raw) > 2 else raw for raw in spellings]
+        self._exact = _exact_index(keys, owner_of, count)
+        words: dict[str, list[int]] = collections.defaultdict(list)
+        several = [i for i in range(count) if spellings[i] != folded[i]]
+        for index, parts in zip(several, map(_WORD.findall, map(folded.__getitem__, several))):  # noqa: B905
+            if len(parts) > 2:  # "Ruby on Rails"
+                parts = list(_word_runs(parts, self._filler))
+            elif parts[-1] == "js":  # "Totre.js": one word, the name's own
+                continue
+            for run in parts:
+                if run not in self._filler:
+                    words[run].append(index)
+        # A word of names, or a run of them ("boot", "aspnet"), names the frameworks it is in.
+        word_owners = {
+            word: tuple(dict.fromkeys(indices)) if len(indices) > 1 else (indices[0],)
             for word, indices in words.items()
-            if len(word) >= MIN_WORD_LENGTH and word not in self._filler
+            if len(word) >= MIN_WORD_LENGTH
         }
+        self._name_words = {
+            word: owners for word, owners in word_owners.items() if word not in self._exact
+        }
+        self._other = (_OTHER_KEYS | (_LANGUAGE_ALIASES - self._languages.keys())) - (
+            self._exact.keys() | self._name_words.keys()
+        )
+        typed = {raw: (owner,) for raw, key, owner in zip(spellings, keys, owner_of) if raw != key}  # noqa: B905
+
+        # One index serves every kind of match: the names, aliases and words of names, their
+        # spellings with ".js", and the names of other software (no framework: empty owners),
+        # by first letter, each sorted by length, then alphabetically. The keys of one length
+        # that start with some letters are a slice, found by binary search: completions of what
+        # is typed, shortest first, and the keys of about its length a misspelling is compared
+        # with (those that start with one of its first two letters).
+        partial = {**dict.fromkeys(self._other, ()), **typed, **word_owners, **self._exact}
+        for word in word_owners.keys() & self._exact.keys():  # "flask" in "Quart Flask" too
+            if word_owners[word] != self._exact[word]:
+                partial[word] = tuple(dict.fromkeys((*self._exact[word], *word_owners[word])))
+        self._letters: dict[str, _Letter] = {}
+        for first, group in itertools.groupby(sorted(partial), operator.itemgetter(0)):
+            ordered = sorted(group, key=len)
+            owners = list(map(partial.__getitem__, ordered))
+            self._letters[first] = _Letter(ordered, list(map(len, ordered)), owners)
+        # Substrings are looked for in names only (the words of a name are in it), shortest
+        # first: one text of them all, so that the search runs in C (`str.find`).
+        names = keys[:count]
+        self._by_name_length = sorted(range(len(names)), key=list(map(len, names)).__getitem__)
+        ordered = [names[index] for index in self._by_name_length]
+        self._names_text = "\n".join(ordered)
+        self._name_starts = list(
+            itertools.accumulate(map((1).__add__, map(len, ordered)), initial=0)
+        )
+
+    # Lookup
 
     def lookup(self, query: str) -> Lookup:
         """Return the framework `query` names, or suggestions when it names none for sure.
 
-        An exact name or alias wins, even inside other words ("learn django"). Otherwise the
-        closest name is taken only when it is close enough (`MATCH_CUTOFF`) and clearly closer
-        than any other framework's (`MATCH_MARGIN`); queries shorter than `MIN_FUZZY_LENGTH`
-        are matched exactly or not at all.
+        See the module's docstring for how it decides.
 
         Args:
             query: What the learner typed; any text, of any length.
 
         Returns:
-            The framework, or `None` and up to `NOT_FOUND_SUGGESTIONS` suggestions, best first.
+            The framework; or a language's frameworks; or `None` and up to
+            `NOT_FOUND_SUGGESTIONS` suggestions, the first entries of `suggest(query)`.
         """
-        folded = unicodedata.normalize("NFKC", query[:MAX_QUERY_LENGTH]).casefold()
-        whole = name_key(folded)
-        if not whole:
+        read = parse(query)
+        if not read.key:
             return Lookup(framework=None, suggestions=())
-        exact = (
-            self._exact.get(whole)
-            or self._exact_in_words(_words(folded))
-            or self._name_words.get(whole, ())
-        )
-        if len(exact) == 1:
-            return Lookup(framework=self._frameworks[exact[0]], suggestions=())
-        if exact:
-            return Lookup(framework=None, suggestions=self._suggestions(exact, 100.0))
+        found = self._exact.get(read.key)
+        if found is None and read.key not in self._other:
+            language = self._languages.get(read.key) or self._language_among(read.words)
+            if language is not None:
+                spelling, indices = language
+                suggestions = tuple(self._suggestion(index, 100.0) for index in indices)
+                return Lookup(framework=None, suggestions=suggestions, language=spelling)
+            found = self._named(read.words) or self._by_prefix(read) or self._by_typo(read)
+        if found is not None and len(found) == 1:
+            return Lookup(framework=self._frameworks[found[0]], suggestions=())
+        return Lookup(framework=None, suggestions=tuple(self.suggest(query, NOT_FOUND_SUGGESTIONS)))
 
-        scores = self._fuzzy_scores(folded, whole)
-        ranked = sorted(scores, key=lambda index: (-scores[index], index))
-        if ranked and scores[ranked[0]] >= MATCH_CUTOFF:
-            runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
-            if scores[ranked[0]] - runner_up >= MATCH_MARGIN:
-                return Lookup(framework=self._frameworks[ranked[0]], suggestions=())
+    def _language_among(self, words: list[str]) -> tuple[str, tuple[int, ...]] | None:
+        """Return the one language named by words that are all filler ("python frameworks")."""
+        if not all(word in self._filler for word in words):
+            return None
+        named = {self._languages[word] for word in words if word in self._languages}
+        return named.pop() if len(named) == 1 else None
 
-        best = ranked[:NOT_FOUND_SUGGESTIONS]
-        chosen = {index: scores[index] for index in best if scores[index] >= SUGGEST_CUTOFF}
-        # Names that start with or contain the query fill the rest ("boot": Spring Boot); the
-        # fuzzy tier of `suggest` would only repeat the comparison made above.
-        self._fill(
-            chosen, whole, NOT_FOUND_SUGGESTIONS, (self._prefix_scores, self._substring_scores)
+    def _named(self, words: list[str]) -> tuple[int, ...] | None:
+        """Return the frameworks that runs of `words` name exactly, the strongest evidence only.
+
+        A name or alias outranks a word of a name, a longer run the runs inside it, and a name
+        after a context word ("on node") counts only when nothing else is named.
+        """
+        spans: list[tuple[int, int, int, tuple[int, ...]]] = []  # start, end, strength, owners
+        for start, end, key in _runs(words):
+            lone_filler = end - start == 1 and words[start] in self._filler
+            if lone_filler or len(key) < MIN_RUN_KEY_LENGTH:
+                continue
+            if key in self._exact:
+                spans.append((start, end, 2, self._exact[key]))
+            elif key in self._name_words:
+                spans.append((start, end, 1, self._name_words[key]))
+        spans = [
+            span
+            for span in spans
+            if not any(s <= span[0] and span[1] <= e and (s, e) != span[:2] for s, e, *_ in spans)
+        ]
+        if not spans:
+            return None
+        strongest = max(strength for _, _, strength, _ in spans)
+        spans = [span for span in spans if span[2] == strongest]
+        leading = [s for s in spans if s[0] == 0 or words[s[0] - 1] not in CONTEXT_WORDS]
+        return tuple(dict.fromkeys(i for *_, owners in leading or spans for i in owners))
+
+    def _by_prefix(self, read: Query) -> tuple[int, ...] | None:
+        """Return the frameworks whose names start with the query's words, if it is long enough.
+
+        Other software starting the same way makes it ambiguous ("fast": FastAPI, Fastify).
+        """
+        key = key_of("".join(word for word in read.words if word not in self._filler))
+        if len(key) < MIN_PREFIX_LENGTH:
+            return None
+        found: dict[int, None] = {}
+        letter = self._letters.get(key[0])
+        for _, low, high in letter.starting(key, len(key)) if letter else ():
+            for owners in letter.owners[low:high]:  # type: ignore[union-attr]
+                if not owners:  # other software starts so too
+                    return ()
+                found.update(dict.fromkeys(owners))
+        return tuple(found) if found else None
+
+    def _by_typo(self, read: Query) -> tuple[int, ...] | None:
+        """Return the framework the query's words misspell, when one is clearly closest.
+
+        Each run of words that is not filler (single words first) is compared. The cheapest
+        plausible misspelling wins (`typo_cost`: a doubled letter is cheaper than a swap, a swap
+        than a stray letter), and any other framework or other software as cheap for its run
+        makes the answer ambiguous.
+        """
+        best: tuple[int, ...] | None = None
+        best_cost = 3.0
+        for run in self._typo_runs(read):
+            if run in self._other:
+                continue
+            near = [  # a name is its framework's, even where it is also a word of others
+                (cost, self._exact.get(key, owners), self._plausible(run, key, distance))
+                for key, distance, owners in self._near_keys(run, max_distance=2)
+                for cost in [typo_cost(run, key, distance)]
+            ]
+            plausible = [(cost, owners) for cost, owners, plausible in near if owners and plausible]
+            if not plausible:
+                continue
+            cost = min(cost for cost, _ in plausible)
+            winners = {i for c, owners in plausible if c == cost for i in owners}
+            rivals = any(
+                c <= cost and (not owners or not winners.issuperset(owners))
+                for c, owners, _ in near
+            )
+            answer = tuple(winners) if not rivals else ()
+            if cost < best_cost:
+                best, best_cost = answer, cost
+            elif cost == best_cost and best is not None and set(answer) != set(best):
+                best = ()
+        return best
+
+    def _typo_runs(self, read: Query) -> list[str]:
+        """Return the keys of runs of words to compare by edits, single words first."""
+        words = read.words
+        runs = sorted(
+            (end - start, start, key)
+            for start, end, key in _runs(words)
+            if words[start] not in self._filler and words[end - 1] not in self._filler
+            if len(key) >= MIN_TYPO_LENGTH
         )
-        return Lookup(
-            framework=None,
-            suggestions=tuple(self._suggestion(index, score) for index, score in chosen.items()),
-        )
+        return list(dict.fromkeys(key for _, _, key in runs))[:MAX_TYPO_RUNS]
+
+    def _plausible(self, query: str, name: str, distance: int) -> bool:
+        """Return whether `query` is a slip a typist makes when typing `name` (see `Thresholds`)."""
+        limits = self._thresholds
+        if distance == 0:
+            return True
+        if len(query) < MIN_TYPO_LENGTH:
+            return False
+        if distance == 2:
+            return len(name) >= limits.two_edits and query[0] == name[0]
+        if distance != 1:
+            return False
+        kind, position = _one_edit(query, name)
+        if len(name) <= limits.short:
+            return kind in {"swap", "double"}
+        if len(name) <= limits.careful:
+            if position == 0 and kind not in {"swap", "double", "undouble"}:
+                return False
+            return kind != "substitute" or (query[position], name[position]) in NEIGHBOUR_KEYS
+        return True
+
+    def _near_keys(
+        self, query: str, max_distance: int, *, prefix: bool = False
+    ) -> list[tuple[str, int, tuple[int, ...]]]:
+        """Return (key, OSA distance, owners) for keys within `max_distance` of `query`.
+
+        Only keys that start with the query's first or second letter are read (a swap of the
+        first two letters, or a stray letter before them): a slip at the very first letter is
+        rare, and not forgiven. With `prefix`, the query (at least 4 letters) is compared with
+        the beginning of each longer key, as typed so far ("djagn": "djang").
+        """
+        found: dict[str, tuple[str, int, tuple[int, ...]]] = {}
+        keys: list[str] = []
+        owners: list[tuple[int, ...]] = []
+        if prefix:
+            # Beginnings are many more than whole names: their first three letters must be
+            # right, or two of them swapped.
+            starts = (query[:3], query[0] + query[2] + query[1], query[1] + query[0] + query[2])
+            for start in dict.fromkeys(starts):
+                letter = self._letters.get(start[0])
+                for _, low, high in letter.starting(start, len(query) + 1) if letter else ():
+                    keys += letter.keys[low:high]  # type: ignore[union-attr]
+                    owners += letter.owners[low:high]  # type: ignore[union-attr]
+        else:
+            for first in dict.fromkeys(query[:2]):
+                letter = self._letters.get(first)
+                if letter is not None:
+                    low = bisect.bisect_left(letter.lengths, len(query) - max_distance)
+                    high = bisect.bisect_right(letter.lengths, len(query) + max_distance, low)
+                    keys += letter.keys[low:high]
+                    owners += letter.owners[low:high]
+        choices = [key[: len(query)] for key in keys] if prefix else keys
+        for _, distance, position in process.extract_iter(
+            query, choices, scorer=OSA.distance, processor=None, score_cutoff=max_distance
+        ):
+            key = keys[position]
+            if key not in found or distance < found[key][1]:
+                found[key] = (key, int(distance), owners[position])
+        return list(found.values())
+
+    # Autocomplete
 
     def suggest(self, query: str, limit: int = AUTOCOMPLETE_LIMIT) -> list[Suggestion]:
         """Return autocomplete suggestions for `query`, best first, one per framework.
 
-        Exact names and aliases come first, then names, aliases and words of names that start
-        with the query (a whole word first), then those that contain it, then names close to it
-        (`SUGGEST_CUTOFF`). Within each kind, ties go to the shorter name, then to guide order.
-        An empty query lists the guide in order.
+        Exact names and aliases come first, then frameworks named by words of the query, then
+        names, aliases and words of names that start with the query (a whole word first), then
+        the frameworks of a language the query names or begins ("py"), then names that contain
+        the query, then names it misspells, whole or as far as typed. Within each kind, ties go
+        to the shorter name, then to guide order. An empty query lists the guide in order.
 
         Args:
             query: What the learner has typed so far.
@@ -325,219 +487,326 @@ class Matcher:
             At most `limit` suggestions, labelled with the framework's name.
         """
         limit = max(0, min(limit, AUTOCOMPLETE_LIMIT))
-        text = query[:MAX_QUERY_LENGTH]
-        if not text.strip():
+        if not query[:MAX_QUERY_LENGTH].strip():
             return [
                 self._suggestion(index, 0.0) for index in range(min(limit, len(self._frameworks)))
             ]
-        key = name_key(text)
-        if not key:
+        read = parse(query)
+        if not read.key:
             return []
-        tiers = (
+        tiers: tuple[Tier, ...] = (
             self._exact_scores,
+            self._named_scores,
             self._prefix_scores,
+            self._language_scores,
             self._substring_scores,
-            self._fuzzy_tier_scores,
+            self._typo_scores,
         )
-        chosen = self._fill({}, key, limit, tiers)
-        return [self._suggestion(index, score) for index, score in chosen.items()]
-
-    def _fill(
-        self,
-        chosen: dict[int, float],
-        key: str,
-        limit: int,
-        tiers: Iterable[Callable[[str, Container[int], int], dict[int, float]]],
-    ) -> dict[int, float]:
-        """Add frameworks from each tier in turn to `chosen` until it holds `limit` of them.
-
-        Each tier's frameworks go in by (-score, guide order); a costlier tier is never run once
-        `chosen` is full. A tier is told how many frameworks not yet chosen it must find, and may
-        stop there, as long as it returns every framework that ties with the last one it keeps.
-        """
+        chosen: dict[int, float] = {}
         for tier in tiers:
             if len(chosen) >= limit:
                 break
-            scores = tier(key, chosen, limit - len(chosen))
+            scores = tier(read, chosen, limit - len(chosen))
             fresh = sorted(
                 (index for index in scores if index not in chosen),
                 key=lambda index: (-scores[index], index),
             )
             for index in fresh[: limit - len(chosen)]:
                 chosen[index] = scores[index]
-        return chosen
+        return [self._suggestion(index, score) for index, score in chosen.items()]
 
-    def _exact_in_words(self, words: list[str]) -> tuple[int, ...]:
-        """Return the frameworks named exactly by runs of `words`, keeping only the longest runs.
+    def _exact_scores(self, read: Query, _chosen: Container[int], _need: int) -> dict[int, float]:
+        return dict.fromkeys(self._exact.get(read.key, ()), 100.0)
 
-        A run inside a longer matching run does not count ("spring" in "spring boot"). A run of
-        one filler word never counts, nor does a key shorter than `MIN_RUN_KEY_LENGTH`.
-        """
-        spans: list[tuple[int, int, tuple[int, ...]]] = []
-        for start, end, key in _runs(words):
-            if end - start == 1 and words[start] in self._filler:
-                continue
-            if len(key) >= MIN_RUN_KEY_LENGTH and key in self._exact:
-                spans.append((start, end, self._exact[key]))
-        found: dict[int, None] = {}
-        for start, end, indices in spans:
-            inside = any(s <= start and end <= e and (s, e) != (start, end) for s, e, _ in spans)
-            if not inside:
-                found.update(dict.fromkeys(indices))
-        return tuple(found)
-
-    def _fuzzy_scores(self, folded: str, whole: str) -> dict[int, float]:
-        """Return each framework's best similarity to any run of the query's words.
-
-        Runs that start or end with a filler word are left out: "learn djagno" is compared as
-        "djagno" only, and "java" alone, a language, is compared with nothing.
-        """
-        if len(whole) < MIN_FUZZY_LENGTH:
+    def _named_scores(self, read: Query, _chosen: Container[int], _need: int) -> dict[int, float]:
+        if len(read.words) < 2:
             return {}
-        words = _words(folded)
-        runs = sorted(
-            (end - start, start, key)
-            for start, end, key in _runs(words)
-            if words[start] not in self._filler and words[end - 1] not in self._filler
-            if len(key) >= MIN_FUZZY_LENGTH
-        )
-        candidates = list(dict.fromkeys(key for _, _, key in runs))[:MAX_FUZZY_RUNS]
-        cutoff = min(SUGGEST_CUTOFF, MATCH_CUTOFF - MATCH_MARGIN)
-        scores: dict[int, float] = {}
-        for candidate in candidates:
-            for index, score in self._fuzzy(candidate, cutoff):
-                if score > scores.get(index, -1.0):
-                    scores[index] = score
-        return scores
+        named = self._named(read.words) or ()
+        return dict.fromkeys(named, 100.0)
 
-    def _fuzzy(self, key: str, cutoff: float) -> Iterable[tuple[int, float]]:
-        """Yield (framework index, score) for names and aliases within `cutoff` of `key`."""
-        low, high = _length_slice(self._fuzzy_lengths, len(key), cutoff)
-        results = process.extract(
-            key,
-            self._fuzzy_keys[low:high],
-            scorer=fuzz.ratio,
-            # Keys and query are already `name_key`s (casefolded, alphanumeric). rapidfuzz 3.x
-            # defaults to processor=None, which is what we want here; spelled out so nobody adds
-            # a processor that would strip the query differently from the names.
-            processor=None,
-            score_cutoff=cutoff,
-            limit=None,
-        )
-        for _choice, score, position in results:
-            for index in self._fuzzy_owners[low + position]:
-                yield index, score
-
-    def _exact_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
-        return dict.fromkeys(self._exact.get(key, ()), 100.0)
-
-    def _prefix_scores(self, key: str, chosen: Container[int], need: int) -> dict[int, float]:
-        def starting(bucket: _Bucket) -> Iterable[int]:
-            position = bisect.bisect_left(bucket.keys, key)
-            while position < len(bucket.keys) and bucket.keys[position].startswith(key):
-                yield position
-                position += 1
-
-        return self._by_length(key, chosen, need, starting)
-
-    def _substring_scores(self, key: str, chosen: Container[int], need: int) -> dict[int, float]:
-        if len(key) < MIN_SUBSTRING_LENGTH:
-            return {}
-
-        def containing(bucket: _Bucket) -> Iterable[int]:
-            stride = len(bucket.keys[0]) + 1
-            found = bucket.haystack.find(key)
-            while found != -1:
-                yield found // stride
-                found = bucket.haystack.find(key, found + 1)
-
-        return self._by_length(key, chosen, need, containing)
-
-    def _by_length(
-        self,
-        key: str,
-        chosen: Container[int],
-        need: int,
-        matches: Callable[[_Bucket], Iterable[int]],
+    def _language_scores(
+        self, read: Query, _chosen: Container[int], _need: int
     ) -> dict[int, float]:
-        """Score the frameworks of the keys `matches` finds, shortest keys first.
+        language = self._languages.get(read.key)
+        if language is None and len(read.key) >= MIN_LANGUAGE_PREFIX:
+            position = bisect.bisect_left(self._language_keys, read.key)
+            keys = self._language_keys[position : position + 1]
+            if keys and keys[0].startswith(read.key):
+                language = self._languages[keys[0]]
+        if language is None:
+            language = next(
+                (self._languages[word] for word in read.words if word in self._languages), None
+            )
+        return dict.fromkeys(language[1], 50.0) if language else {}
 
-        A key of length m containing `key` (length n) scores `fuzz.ratio`, 200 * n / (n + m),
-        which falls as m grows: once a whole length has been read and `need` frameworks not in
+    def _prefix_scores(self, read: Query, chosen: Container[int], need: int) -> dict[int, float]:
+        """Score the keys that start with the query, shortest first.
+
+        A key of length m starting with the query (length n) scores 200 * n / (n + m), which
+        falls as m grows: once a whole length has been read and `need` frameworks not in
         `chosen` were found, no longer key can displace them.
         """
+        key = read.key
         scores: dict[int, float] = {}
         fresh = 0
-        for length in self._lengths[bisect.bisect_left(self._lengths, len(key)) :]:
+        letter = self._letters.get(key[0])
+        for length, low, high in letter.starting(key, len(key)) if letter else ():
             if fresh >= need:
                 break
-            bucket = self._buckets[length]
-            score = 200.0 * len(key) / (len(key) + length)
-            for position in matches(bucket):
-                for index in bucket.owners[position]:
+            for owners in letter.owners[low:high]:  # type: ignore[union-attr]
+                for index in owners:
                     if index not in scores:
-                        scores[index] = score
+                        scores[index] = 200.0 * len(key) / (len(key) + length)
                         fresh += index not in chosen
         return scores
 
-    def _fuzzy_tier_scores(self, key: str, _chosen: Container[int], _need: int) -> dict[int, float]:
+    def _substring_scores(self, read: Query, chosen: Container[int], need: int) -> dict[int, float]:
+        """Score the names that contain the query, shortest first, as `_prefix_scores` does."""
+        key = read.key
         scores: dict[int, float] = {}
-        if len(key) >= MIN_FUZZY_LENGTH:
-            for index, score in self._fuzzy(key, SUGGEST_CUTOFF):
-                if score > scores.get(index, -1.0):
-                    scores[index] = score
+        if len(key) < MIN_SUBSTRING_LENGTH:
+            return scores
+        fresh, last_length = 0, 0
+        found = self._names_text.find(key)
+        while found != -1:
+            position = bisect.bisect_right(self._name_starts, found) - 1
+            length = self._name_starts[position + 1] - self._name_starts[position] - 1
+            if fresh >= need and length > last_length:
+                break
+            index = self._by_name_length[position]
+            if index not in scores:
+                scores[index] = 200.0 * len(key) / (len(key) + length)
+                fresh += index not in chosen
+            last_length = length
+            found = self._names_text.find(key, self._name_starts[position + 1])
+        return scores
+
+    def _typo_scores(self, read: Query, _chosen: Container[int], _need: int) -> dict[int, float]:
+        """Score names the query's words misspell: whole names first, then beginnings."""
+        scores: dict[int, float] = {}
+        runs = [read.key] if len(read.words) < 2 else self._typo_runs(read)
+        for run in runs:
+            if len(run) < MIN_TYPO_LENGTH:
+                continue
+            limit = 1 if len(run) < self._thresholds.two_edits else 2
+            for prefix, bonus in ((False, 50.0), (True, 0.0)):
+                if prefix and len(run) <= MIN_TYPO_LENGTH:
+                    continue
+                for key, distance, owners in self._near_keys(run, limit, prefix=prefix):
+                    score = bonus + 50.0 * (1 - distance / (len(key) + 1))
+                    for index in owners:
+                        scores[index] = max(score, scores.get(index, 0.0))
         return scores
 
     def _suggestion(self, index: int, score: float) -> Suggestion:
         framework = self._frameworks[index]
         return Suggestion(key=framework.key, label=framework.name, score=score)
 
-    def _suggestions(self, indices: Iterable[int], score: float) -> tuple[Suggestion, ...]:
-        chosen = list(indices)[:NOT_FOUND_SUGGESTIONS]
-        return tuple(self._suggestion(index, score) for index in chosen)
+
+def _index_languages(
+    frameworks: Sequence[Framework],
+) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """Map what a learner may type for each language of the guide to its name and frameworks.
+
+    A language's frameworks come in guide order, with those of related languages
+    (`RELATED_LANGUAGES`) among them.
+    """
+    canonical = {
+        key_of(fold(alias)): language
+        for language, aliases in LANGUAGES.items()
+        for alias in (language, *aliases)
+    }
+    named = {
+        text: canonical.get(key, key)
+        for text in {fw.language for fw in frameworks}
+        for key in [key_of(fold(text))]
+    }
+    languages = list(map(named.__getitem__, map(operator.attrgetter("language"), frameworks)))
+    members: dict[str, list[int]] = collections.defaultdict(list)
+    for position, language in enumerate(languages):
+        members[language].append(position)
+    spelling = {language: frameworks[indices[0]].language for language, indices in members.items()}
+    index: dict[str, tuple[str, tuple[int, ...]]] = {}
+    for language, indices in members.items():
+        related = (
+            i for other in RELATED_LANGUAGES.get(language, ()) for i in members.get(other, [])
+        )
+        entry = (spelling[language], tuple(sorted({*indices, *related})))
+        index[language] = entry
+        for alias, target in canonical.items():
+            if target == language:
+                index[alias] = entry
+    return index
 
 
-_NAME_WORD_SEPARATORS = re.compile(r"[\W_]+")
-"""What splits a name into words: "ASP.NET Core" has the words asp, net and core."""
+def _exact_index(keys: list[str], owner_of: list[int], names: int) -> dict[str, tuple[int, ...]]:
+    """Map each key to the frameworks it names: the one whose name it is, else all in order.
+
+    The first `names` keys are the frameworks' names. A name beats an alias: an alias can never
+    take a name away from its framework. In a valid guide no two frameworks share a key, so only
+    shared keys are looked at one by one.
+    """
+    exact: dict[str, tuple[int, ...]] = dict(zip(keys, zip(owner_of)))  # noqa: B905
+    if len(exact) < len(keys) and len(set(zip(keys, owner_of))) > len(exact):  # noqa: B905
+        counts = collections.Counter(key for key, _ in set(zip(keys, owner_of)))  # noqa: B905
+        groups: dict[str, list[int]] = {key: [] for key, count in counts.items() if count > 1}
+        for key, owner in zip(keys, owner_of):  # noqa: B905
+            if key in groups and owner not in groups[key]:
+                groups[key].append(owner)
+        for key, owners in groups.items():
+            named = [owner for position, owner in enumerate(owners) if keys[owner] == key]
+            exact[key] = (named[0],) if named else tuple(sorted(owners))
+    exact.pop("", None)
+    return exact
 
 
-def _add(mapping: dict[str, list[int]], key: str, index: int) -> None:
-    """Add `index` under `key`; callers add indices in increasing order, so the last tells."""
-    indices = mapping.setdefault(key, [])
-    if not indices or indices[-1] != index:
-        indices.append(index)
+_SHARP = re.compile(r"(?<![a-z0-9])([cf])\s*#")
+_PLUS_PLUS = re.compile(r"(?<![a-z0-9])c\s*\+\+")
+_DOT_NET = re.compile(r"dot\s*net")
+"""Spellings whose letters alone say too little ("c#" would be "c"), or that are written out
+("dotnet" for ".net"); names and queries are both read through them."""
+
+_WORD = re.compile(r"[^\W_]+")
+"""A word: a run of letters and digits, the characters `name_key` keeps."""
+_NOT_ALNUM = re.compile(r"[^\w\n]|_")
+_NOT_ASCII_ALNUM = str.maketrans(
+    "", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum() and chr(c) != "\n")
+)
+
+
+def fold(text: str) -> str:
+    """Return `text` (its first `MAX_QUERY_LENGTH` characters) as names are compared.
+
+    Compatibility-normalized and casefolded, with `_SHARP`, `_PLUS_PLUS` and `_DOT_NET` applied.
+    """
+    return _fold_whole(text[:MAX_QUERY_LENGTH])
+
+
+def _fold_whole(text: str) -> str:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.casefold()
+    if "#" in text:  # each pattern runs only where it can match: guides are long texts
+        text = _SHARP.sub(r"\1sharp", text)
+    if "++" in text:
+        text = _PLUS_PLUS.sub("cpp", text)
+    if "dot" in text:
+        text = _DOT_NET.sub("net", text)
+    return text
+
+
+def _fold_all(texts: list[str]) -> list[str]:
+    """Return `fold` of each of `texts` (names, never longer than a query), in one pass."""
+    folded = _fold_whole("\n".join(texts)).split("\n")
+    if len(folded) != len(texts):  # a name with a line break: rare, and slower
+        return [fold(text) for text in texts]
+    return folded
+
+
+def _alnum_all(folded: list[str]) -> list[str]:
+    """Return the letters and digits of each folded text, in one pass."""
+    joined = "\n".join(folded)
+    if joined.isascii():
+        return joined.translate(_NOT_ASCII_ALNUM).split("\n")
+    return _NOT_ALNUM.sub("", joined).split("\n")
+
+
+def key_of(folded: str) -> str:
+    """Return the key of folded text: its letters and digits, without a trailing "js".
+
+    The same as `name_key` gives for the same characters.
+    """
+    return _without_js("".join(_WORD.findall(folded)))
+
+
+def _without_js(alnum: str) -> str:
+    return alnum[:-2] if alnum.endswith("js") and len(alnum) > 2 else alnum
+
+
+def parse(query: str) -> Query:
+    """Read a query once: its folded words, and the key of them all."""
+    words = _words(fold(query))
+    return Query(words=words, key=_without_js("".join(words)))
 
 
 def _words(folded: str) -> list[str]:
     """Split casefolded text into runs of letters and digits, as `name_key` sees characters."""
-    words: list[str] = []
-    current: list[str] = []
-    for char in folded:
-        if char.isalnum():
-            current.append(char)
-        elif current:
-            words.append("".join(current))
-            current = []
-    if current:
-        words.append("".join(current))
-    return words
+    return _WORD.findall(folded)
+
+
+def _word_runs(words: list[str], filler: Container[str]) -> Iterable[str]:
+    """Yield the words of a name and the runs of them short of the whole ("asp", "aspnet").
+
+    A run that starts or ends with a filler word ("on" in "Ruby on Rails") is no name's word.
+    """
+    for start in range(len(words)):
+        if words[start] in filler:
+            continue
+        for end in range(start + 1, len(words) + (start > 0)):
+            if words[end - 1] not in filler:
+                yield _without_js("".join(words[start:end]))
 
 
 def _runs(words: list[str]) -> Iterable[tuple[int, int, str]]:
     """Yield (start, end, key) for every run of up to `MAX_NGRAM_WORDS` consecutive words."""
     for start in range(len(words)):
         for end in range(start + 1, min(start + MAX_NGRAM_WORDS, len(words)) + 1):
-            yield start, end, name_key("".join(words[start:end]))
+            yield start, end, _without_js("".join(words[start:end]))
 
 
-def _length_slice(lengths: list[int], length: int, cutoff: float) -> tuple[int, int]:
-    """Return the slice of `lengths` (sorted) whose keys can reach `cutoff` against `length`.
+def typo_cost(query: str, name: str, distance: int) -> float:
+    """Return how unlikely a slip `query` is for `name`, given their OSA distance.
 
-    `fuzz.ratio` is at most 200 * min(n, m) / (n + m) for lengths n and m, so a key of length m
-    can only reach the cutoff c when c * n / (200 - c) <= m <= n * (200 - c) / c.
+    One edit costs 1, less for the slips typists make most: a letter doubled or a double typed
+    once (0.5), two letters swapped (0.75), a neighbouring key hit or added (0.9). Two letters
+    exchanged across one between them ("lavarel") cost 1.5; other edits cost their number.
     """
-    if cutoff <= 0:
-        return 0, len(lengths)
-    shortest = math.ceil(cutoff * length / (200.0 - cutoff) - 1e-9)
-    longest = math.floor(length * (200.0 - cutoff) / cutoff + 1e-9)
-    return bisect.bisect_left(lengths, shortest), bisect.bisect_right(lengths, longest)
+    exchanged = len(query) == len(name) and sorted(query) == sorted(name)
+    if distance == 2 and exchanged and sum(a != b for a, b in zip(query, name)) == 2:  # noqa: B905
+        return 1.5
+    if distance != 1:
+        return float(distance)
+    kind, position = _one_edit(query, name)
+    if kind in {"double", "undouble"}:
+        return 0.5
+    if kind == "swap":
+        return 0.75
+    if kind == "substitute":
+        return 0.9 if (query[position], name[position]) in NEIGHBOUR_KEYS else 1.0
+    if kind == "insert":
+        char, around = (
+            query[position],
+            query[position - 1 : position] + name[position : position + 1],
+        )
+        return 0.9 if any((char, other) in NEIGHBOUR_KEYS for other in around) else 1.0
+    return 1.0
+
+
+def _one_edit(query: str, name: str) -> tuple[str, int]:
+    """Return which single edit turns `name` into `query`, and where.
+
+    The kinds are "swap" (two neighbouring letters), "substitute", "double" (a letter typed
+    twice), "insert" (a stray letter), "undouble" (a double letter typed once) and "delete".
+    """
+    position = 0
+    while position < min(len(query), len(name)) and query[position] == name[position]:
+        position += 1
+    if len(query) == len(name):
+        swapped = query[position : position + 2] == name[position : position + 2][::-1]
+        return ("swap" if swapped and position + 1 < len(name) else "substitute"), position
+    if len(query) > len(name):
+        char = query[position]
+        doubled = char in (query[position - 1 : position], query[position + 1 : position + 2])
+        return ("double" if doubled else "insert"), position
+    char = name[position]
+    doubled = char in (name[position - 1 : position], name[position + 1 : position + 2])
+    return ("undouble" if doubled else "delete"), position
+
+
+_OTHER_KEYS = frozenset(key_of(fold(name)) for name in OTHER_SOFTWARE)
+"""Keys of `OTHER_SOFTWARE`; those a guide uses are its own (see `Matcher`)."""
+
+_LANGUAGE_ALIASES = frozenset(
+    key_of(fold(key)) for language, aliases in LANGUAGES.items() for key in (language, *aliases)
+)
+"""What learners type for languages, as `fold` and `key_of` leave it ("c#" is "csharp")."""

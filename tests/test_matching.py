@@ -1,18 +1,14 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rapidfuzz import fuzz
 
 from bot.matching import (
     AUTOCOMPLETE_LIMIT,
-    MATCH_CUTOFF,
     MAX_QUERY_LENGTH,
     NOT_FOUND_SUGGESTIONS,
-    SUGGEST_CUTOFF,
     Lookup,
     Matcher,
     Suggestion,
-    _length_slice,
 )
 from tests.conftest import make_framework
 from tests.emulator.validation import CHOICES_LIMIT
@@ -209,16 +205,14 @@ def test_lookup_does_not_guess_when_nothing_is_named(matcher, query):
 
 
 def test_filler_words_are_not_taken_for_names():
-    # Alone, "docs" scores 89 against "docsy", close enough to drown "expresss" (93 to express).
+    # Alone, "docs" is one letter from "docsy", as close as "expresss" is to express.
     guide = [make_framework("Docsy", "Go"), make_framework("Express", "JavaScript")]
-    assert fuzz.ratio("docs", "docsy") >= MATCH_CUTOFF
     assert Matcher(guide).lookup("docs for expresss").framework == guide[1]
 
 
 def test_a_language_alone_names_no_framework():
     # No framework is called Java; "Javax" is one letter away from it.
     guide = [make_framework("Spring Boot", "Java"), make_framework("Javax", "Scala")]
-    assert fuzz.ratio("java", "javax") >= MATCH_CUTOFF
     assert Matcher(guide).lookup("java").framework is None
     assert Matcher(guide).lookup("javx").framework == guide[1]
 
@@ -271,8 +265,7 @@ def test_the_longest_name_among_the_words_wins():
 
 @pytest.mark.parametrize("query", ["gn", "fl", "tf", "dk", "ex", "ph"])
 def test_short_queries_are_matched_only_exactly(matcher, query):
-    # "gn" scores 80 against "gin": a fuzzy pass would accept it.
-    assert fuzz.ratio("gn", "gin") >= MATCH_CUTOFF
+    # "gn" is one edit from "gin", and from every 3-letter name with a g and an n.
     assert found_key(matcher, query) is None
 
 
@@ -282,9 +275,9 @@ def test_short_queries_get_no_fuzzy_autocomplete(matcher):
 
 
 def test_lookup_suggests_close_names_when_not_confident(matcher):
-    result = matcher.lookup("nset")  # a transposed 4-letter name: 75, below the cutoff
+    result = matcher.lookup("nxet")  # "nest" is two edits away, "net" (.NET) one, but unlikely
     assert result.framework is None
-    assert result.suggestions[0] == Suggestion(key="nest", label="NestJS", score=75.0)
+    assert result.suggestions[0].key == "aspnetcore"
 
 
 @pytest.mark.parametrize(
@@ -312,7 +305,6 @@ def test_lookup_suggests_nothing_for_gibberish(matcher):
 
 def test_lookup_refuses_a_query_as_close_to_two_frameworks_as_to_one():
     falcon, falcor = make_framework("Falcon"), make_framework("Falcor", "JavaScript")
-    assert fuzz.ratio("falco", "falcon") == fuzz.ratio("falco", "falcor") >= MATCH_CUTOFF
 
     result = Matcher([falcon, falcor]).lookup("falco")
 
@@ -545,15 +537,3 @@ def test_any_casing_and_punctuation_of_a_name_finds_it(matcher, framework, data)
         for char in framework.name
     )
     assert matcher.lookup(text).framework == framework
-
-
-@given(
-    query=st.text(alphabet="abcdefghij", min_size=1, max_size=30),
-    choice=st.text(alphabet="abcdefghij", min_size=1, max_size=30),
-    cutoff=st.sampled_from([SUGGEST_CUTOFF, MATCH_CUTOFF, 50.0, 72.0, 95.0]),
-)
-def test_the_length_slice_never_skips_a_name_that_reaches_the_cutoff(query, choice, cutoff):
-    lengths = sorted({1, 2, 5, 9, 17, 30, len(choice)})
-    low, high = _length_slice(lengths, len(query), cutoff)
-    if fuzz.ratio(query, choice) >= cutoff:
-        assert len(choice) in lengths[low:high]
