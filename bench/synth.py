@@ -13,7 +13,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from bot.guide import Framework, Resource, name_key
+from bot.names import OTHER_SOFTWARE
 
 SEED_FRAMEWORKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Node.js", "JavaScript", ()),
@@ -115,18 +119,50 @@ def synthetic_guide(size: int, seed: int = 2024) -> list[Framework]:
     while len(frameworks) < size:
         name, aliases = _candidate(rng)
         key = name_key(name)
-        if len(key) < 3 or key in taken:
+        if len(key) < 3 or key in taken or _reserved(name):
             continue
         kept = []
         for alias in aliases:
             alias_key = name_key(alias)
             if len(alias_key) >= 2 and alias_key != key and alias_key not in taken:
+                if _reserved(alias):
+                    continue
                 kept.append(alias)
                 taken.add(alias_key)
         taken.add(key)
         frameworks.append(_framework(name, rng.choice(LANGUAGES), tuple(kept)))
     return frameworks
 
+
+def _reserved(text: str) -> bool:
+    """Return whether a made-up name or alias would take a real one, or come near a miss.
+
+    A made-up framework must not be called like real software ("Vapor.js"), and `MISSES` must
+    name no framework, nor be one slip from a word of one ("piza" for "pizza"), at any size.
+    """
+    for word in {name_key(text), *(name_key(part) for part in text.split())}:
+        if word in _OTHER_KEYS:
+            return True
+        if process.extractOne(word, _MISS_KEYS, scorer=OSA.distance, score_cutoff=1):
+            return True
+    return False
+
+
+SEED_TYPOS: tuple[tuple[str, str], ...] = (
+    ("djagno", "django"),
+    ("flsak", "flask"),
+    ("lavarel", "laravel"),
+    ("symfnoy", "symfony"),
+    ("spirng", "springboot"),
+    ("nestjss", "nest"),
+    ("expresss", "express"),
+    ("sinatraa", "sinatra"),
+    ("fsatapi", "fastapi"),
+    ("phoenxi", "phoenix"),
+    ("rials", "rubyonrails"),
+    ("gni", "gin"),
+)
+"""Misspelt seed names, with the framework each means: the same queries at every guide size."""
 
 KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
@@ -243,3 +279,7 @@ def typos(word: str) -> Iterable[str]:
             yield word[:i] + near + word[i:]  # insertion of a neighbour
         if i + 1 < len(word):
             yield word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # transposition
+
+
+_MISS_KEYS = [name_key(miss) for miss in MISSES]
+_OTHER_KEYS = {name_key(name) for name in OTHER_SOFTWARE}
