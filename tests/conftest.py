@@ -16,6 +16,8 @@ pytest_plugins = ("tests.emulator.plugin", "tests.postgres")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
+KIND_CHOICES = ["docs", "tutorial", "video", "course", "book", "article", "website", "repository"]
+"""The `kind` choices of /resources, in the order Discord shows them."""
 
 
 def make_framework(name: str, language: str = "Python", **fields: object) -> Framework:

@@ -8,7 +8,7 @@ from discord import app_commands
 from bot.bot import EXTENSIONS, GuideBot
 from bot.config import Config
 from bot.store import GuideStore
-from tests.conftest import SHIPPED_GUIDE
+from tests.conftest import KIND_CHOICES, SHIPPED_GUIDE
 
 
 def load_commands():
@@ -61,13 +61,4 @@ def test_cogs_name_options_autocomplete():
     assert options["resources"]["framework"]["autocomplete"]
     assert options["resources"]["framework"]["required"]
     kinds = [c["value"] for c in options["resources"]["kind"]["choices"]]
-    assert kinds == [
-        "docs",
-        "tutorial",
-        "video",
-        "course",
-        "book",
-        "article",
-        "website",
-        "repository",
-    ]
+    assert kinds == KIND_CHOICES

@@ -15,6 +15,7 @@ import pytest
 
 from bot import cli
 from bot.guide import load_guide
+from tests.conftest import KIND_CHOICES
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config
 from tests.emulator.messages import assert_pings_nobody, components, custom_ids, link_buttons
@@ -79,16 +80,7 @@ def test_registered_commands_have_described_typed_options(
             ("mention", 6, False, False),
         ]
         kind = resources["options"][1]
-        assert [choice["value"] for choice in kind["choices"]] == [
-            "docs",
-            "tutorial",
-            "video",
-            "course",
-            "book",
-            "article",
-            "website",
-            "repository",
-        ]
+        assert [choice["value"] for choice in kind["choices"]] == KIND_CHOICES
         assert _option_shapes(registered["getting-started"]) == [("hide", 5, False, False)]
         guide = registered["guide"]
         assert guide["default_member_permissions"] == str(MANAGE_GUILD)

@@ -21,22 +21,23 @@ from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config, running_bo
 from tests.emulator.messages import (
     LINK_STYLE,
     button,
+    choose_in_place,
+    click_in_place,
     components,
     footer,
     link_urls,
     menu,
     option_value,
+    updated_in_place,
 )
 from tests.emulator.payloads import MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
-from tests.emulator.records import InteractionResult
 
 SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
 EPHEMERAL = 64
 MANAGE_MESSAGES = 1 << 13
 CHANNEL_MESSAGE = 4
 DEFERRED_UPDATE = 6
-UPDATE_MESSAGE = 7
 EDIT_ORIGINAL = "PATCH /webhooks/*/*/messages/@original"
 
 
@@ -60,61 +61,39 @@ def test_walkthrough_steps_through_in_place_for_its_owner(
         walk = await emu.slash("getting-started")
         message_id = walk.message["id"]
 
-        async def click(label: str) -> dict[str, Any]:
-            clicked = await emu.click(
-                message_id, button(emu.message(message_id), label)["custom_id"]
-            )
-            return _updated(clicked, message_id)
-
-        async def choose(label: str) -> dict[str, Any]:
-            current = emu.message(message_id)
-            chosen = await emu.select(
-                message_id, menu(current)["custom_id"], [option_value(current, label)]
-            )
-            return _updated(chosen, message_id)
-
-        step = await click("Next ▶")
+        step = await click_in_place(emu, message_id, "Next ▶")
         assert footer(step) == "Step 2 of 6"
         assert step["embeds"][0]["title"] == "Prerequisites"
 
-        step = await click("Next ▶")
+        step = await click_in_place(emu, message_id, "Next ▶")
         assert footer(step) == "Step 3 of 6"
         assert button(step, "Next ▶")["disabled"] is True
         assert [o["label"] for o in menu(step)["options"]][:2] == ["Python", "Java"]
 
-        step = await choose("Python")
+        step = await choose_in_place(emu, message_id, "Python")
         assert footer(step) == "Step 4 of 6"
         assert "Flask" in [o["label"] for o in menu(step)["options"]]
 
-        step = await choose("Flask")
+        step = await choose_in_place(emu, message_id, "Flask")
         assert footer(step) == "Step 5 of 6"
         assert step["embeds"][0]["title"] == "Study Flask"
         assert link_urls(step) == [r.url for r in flask.resources][:5]
 
-        step = await click("Next ▶")
+        step = await click_in_place(emu, message_id, "Next ▶")
         assert footer(step) == "Step 6 of 6"
         assert button(step, "Next ▶")["disabled"] is True
         assert button(step, "Start over")["disabled"] is False
 
-        step = await click("◀ Back")
+        step = await click_in_place(emu, message_id, "◀ Back")
         assert footer(step) == "Step 5 of 6"
         assert step["embeds"][0]["title"] == "Study Flask"
 
-        await click("Next ▶")
-        step = await click("Start over")
+        await click_in_place(emu, message_id, "Next ▶")
+        step = await click_in_place(emu, message_id, "Start over")
         assert footer(step) == "Step 1 of 6"
         assert button(step, "◀ Back")["disabled"] is True
 
     run_bot(scenario, config_text=bot_config(emulator))
-
-
-def _updated(result: InteractionResult, message_id: str) -> dict[str, Any]:
-    """Assert `result` edited `message_id` in place (type 7) and return the message now."""
-    assert result.type == UPDATE_MESSAGE, result
-    assert result.message is not None
-    assert result.message["id"] == message_id
-    assert result.data["allowed_mentions"] == {"parse": []}
-    return result.message
 
 
 @pytest.mark.e2e
@@ -151,7 +130,7 @@ def test_walkthrough_click_by_someone_else_gets_them_a_private_copy(
         copy_id = theirs.message["id"]
         rails = option_value(theirs.message, "Ruby on Rails")
         moved = await emu.select(copy_id, menu(theirs.message)["custom_id"], [rails], user=other)
-        assert footer(_updated(moved, copy_id)) == "Step 5 of 6"
+        assert footer(updated_in_place(moved, copy_id)) == "Step 5 of 6"
 
         went_back = await emu.click(message_id, button(before, "◀ Back")["custom_id"], user=other)
         assert went_back.type == CHANNEL_MESSAGE
@@ -307,24 +286,19 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
             assert button(first.data, "◀ Previous")["disabled"] is True
             assert button(first.data, "Page 1/3")["disabled"] is True
 
-            async def turn(label: str) -> dict[str, Any]:
-                current = emulator.message(message_id)
-                turned = await emulator.click(message_id, button(current, label)["custom_id"])
-                return _updated(turned, message_id)
-
-            page = await turn("Next ▶")
+            page = await click_in_place(emulator, message_id, "Next ▶")
             assert footer(page) == f"{PAGEY_LEGEND} · Page 2 of 3"
             assert link_urls(page) == urls[10:15]
             assert "pagey.example/20" in page["embeds"][0]["description"]
             assert "pagey.example/21" not in page["embeds"][0]["description"]
             assert button(page, "Delete")["custom_id"] == f"gb:del:{emulator.user['id']}"
 
-            page = await turn("Next ▶")
+            page = await click_in_place(emulator, message_id, "Next ▶")
             assert footer(page) == f"{PAGEY_LEGEND} · Page 3 of 3"
             assert link_urls(page) == urls[20:25]
             assert button(page, "Next ▶")["disabled"] is True
 
-            page = await turn("◀ Previous")
+            page = await click_in_place(emulator, message_id, "◀ Previous")
             assert footer(page) == f"{PAGEY_LEGEND} · Page 2 of 3"
 
             before = copy.deepcopy(emulator.message(message_id))
@@ -342,7 +316,7 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
             back = await emulator.click(
                 copy_id, button(theirs.message, "◀ Previous")["custom_id"], user=other
             )
-            assert footer(_updated(back, copy_id)) == f"{PAGEY_LEGEND} · Page 2 of 3"
+            assert footer(updated_in_place(back, copy_id)) == f"{PAGEY_LEGEND} · Page 2 of 3"
 
             videos = await emulator.slash("resources", {"framework": "pagey", "kind": "video"})
             assert "Page" not in videos.data["embeds"][0].get("footer", {}).get("text", "")

@@ -15,13 +15,18 @@ from tests.conftest import SHIPPED_GUIDE
 from tests.emulator import payloads
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, bot_config
-from tests.emulator.messages import button, components, footer, link_urls, menu, option_value
+from tests.emulator.messages import (
+    UPDATE_MESSAGE,
+    button,
+    choose_in_place,
+    click_in_place,
+    components,
+    footer,
+    link_urls,
+    menu,
+)
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.plugin import RunBot
-from tests.test_e2e_components import (
-    UPDATE_MESSAGE,
-    _updated,
-)
 
 SUCCESS_STYLE = 3
 
@@ -38,29 +43,17 @@ def test_a_javascript_learner_reaches_nestjs_with_every_menu_saying_what_it_asks
         walk = await emu.slash("getting-started")
         message_id = walk.message["id"]
 
-        async def click(label: str) -> dict[str, Any]:
-            current = emu.message(message_id)
-            clicked = await emu.click(message_id, button(current, label)["custom_id"])
-            return _updated(clicked, message_id)
-
-        async def choose(label: str) -> dict[str, Any]:
-            current = emu.message(message_id)
-            chosen = await emu.select(
-                message_id, menu(current)["custom_id"], [option_value(current, label)]
-            )
-            return _updated(chosen, message_id)
-
-        await click("Next ▶")
-        step = await click("Next ▶")
+        await click_in_place(emu, message_id, "Next ▶")
+        step = await click_in_place(emu, message_id, "Next ▶")
         assert menu(step)["placeholder"] == "Choose the language you know best"
 
-        step = await choose("JavaScript")
+        step = await choose_in_place(emu, message_id, "JavaScript")
         assert footer(step) == "Step 4 of 6"
         assert menu(step)["placeholder"] == "Choose a framework for JavaScript"
         assert [o["label"] for o in menu(step)["options"]] == ["Node.js", "Express", "NestJS"]
         assert "• **NestJS** (TypeScript): " in step["embeds"][0]["description"]
 
-        step = await choose("NestJS")
+        step = await choose_in_place(emu, message_id, "NestJS")
         assert step["embeds"][0]["title"] == "Study NestJS"
         marked = [
             line
@@ -71,8 +64,8 @@ def test_a_javascript_learner_reaches_nestjs_with_every_menu_saying_what_it_asks
         assert link_urls(step) == [r.url for r in nest.resources]
 
         # Back on the language menu, a language already chosen keeps the prompt.
-        await click("◀ Back")
-        step = await click("◀ Back")
+        await click_in_place(emu, message_id, "◀ Back")
+        step = await click_in_place(emu, message_id, "◀ Back")
         assert menu(step)["placeholder"] == "Choose the language you know best"
 
     run_bot(scenario, config_text=bot_config(emulator))

@@ -1,17 +1,21 @@
-"""Reading a message, or a message body the bot sent, as a Discord user sees it.
+"""Reading a message, or a message body the bot sent, as a Discord user sees it, and using it.
 
-For the end-to-end tests: its components, buttons, menus and links, and whom it may ping.
+For the end-to-end tests: its components, buttons, menus and links, whom it may ping, and
+clicking its buttons or choosing in its menu by label.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.payloads import walk_components
+from tests.emulator.records import InteractionResult
 
 ACTION_ROW = 1
 STRING_SELECT = 3
 LINK_STYLE = 5
+UPDATE_MESSAGE = 7
 
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -70,3 +74,28 @@ def assert_pings_nobody(data: dict[str, Any], *, except_user: str | None = None)
     assert [str(user) for user in mentions.get("users", [])] == (
         [except_user] if except_user else []
     )
+
+
+def updated_in_place(result: InteractionResult, message_id: str) -> dict[str, Any]:
+    """Assert `result` edited `message_id` in place, pinging nobody; return the message now."""
+    assert result.type == UPDATE_MESSAGE, result
+    assert result.message is not None
+    assert result.message["id"] == message_id
+    assert result.data["allowed_mentions"] == {"parse": []}
+    return result.message
+
+
+async def click_in_place(emu: DiscordEmulator, message_id: str, label: str) -> dict[str, Any]:
+    """Click the button `label` on the bot's message; assert it changed in place; return it."""
+    current = emu.message(message_id)
+    clicked = await emu.click(message_id, button(current, label)["custom_id"])
+    return updated_in_place(clicked, message_id)
+
+
+async def choose_in_place(emu: DiscordEmulator, message_id: str, label: str) -> dict[str, Any]:
+    """Choose `label` in the message's menu; assert it changed in place; return it."""
+    current = emu.message(message_id)
+    chosen = await emu.select(
+        message_id, menu(current)["custom_id"], [option_value(current, label)]
+    )
+    return updated_in_place(chosen, message_id)
