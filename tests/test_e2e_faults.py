@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,13 +22,13 @@ from bot.bot import GuideBot
 from bot.config import Config
 from bot.guide import load_guide
 from bot.store import GuideStore, guide_version
-from tests.conftest import REPO_ROOT, SHIPPED_GUIDE
+from tests.conftest import SHIPPED_GUIDE
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import (
-    BOT_COMMAND,
     BotProcess,
     client_in_process,
     default_config,
+    run_to_exit,
 )
 from tests.emulator.payloads import EPHEMERAL, LOADING, MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
@@ -595,21 +594,10 @@ def test_login_with_a_rejected_token_exits_with_one_clear_line(
         async with emulator:
             config = tmp_path / "config.toml"
             config.write_text(default_config(emulator), encoding="utf-8")
-            log = tmp_path / "bot.log"
-            env = {**os.environ, "DISCORD_TOKEN": wrong, "GUIDEBOT_API_BASE": emulator.api_base}
-            argv = [part.replace("{config}", str(config)) for part in BOT_COMMAND]
-            with log.open("wb") as out:
-                process = await asyncio.create_subprocess_exec(
-                    *argv,
-                    cwd=REPO_ROOT,
-                    env=env,
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=asyncio.subprocess.STDOUT,
-                )
-            async with asyncio.timeout(30):
-                code = await process.wait()
-            return code, log.read_text(encoding="utf-8")
+            code, out, err = await run_to_exit(
+                emulator, "--config", str(config), "run", token=wrong
+            )
+            return code, out + err
 
     code, log = asyncio.run(main())
 
