@@ -187,6 +187,19 @@ def not_found_embed(query: str, suggestions: Sequence[Suggestion]) -> discord.Em
     )
 
 
+def language_choice_embed(language: str, names: Sequence[str]) -> discord.Embed:
+    """Return the reply to a language where a framework was asked for: which to choose from."""
+    listed = ", ".join(f"**{discord.utils.escape_markdown(name)}**" for name in names)
+    return fit(
+        discord.Embed(
+            title=truncate(f"{language}: choose a framework", EMBED_TITLE_LIMIT),
+            description=f"{language} is a language; the guide's {language} frameworks are "
+            f"{listed}. Pick one below for its study links.",
+            colour=COLOUR_NOT_FOUND,
+        )
+    )
+
+
 def framework_list_pages(guide: Guide) -> list[list[tuple[str, str]]]:
     """Return the fields of the framework list, grouped by language, split into pages.
 
@@ -217,19 +230,26 @@ def framework_list_pages(guide: Guide) -> list[list[tuple[str, str]]]:
     return pages
 
 
-def framework_list_embed(guide: Guide, page: int) -> tuple[discord.Embed, int]:
-    """Return one page of every framework by language, and the number of pages."""
+def framework_list_embed(
+    guide: Guide, page: int, *, language: str | None = None
+) -> tuple[discord.Embed, int]:
+    """Return one page of every framework by language, and the number of pages.
+
+    With `language`, the guide is expected to hold that language's frameworks only.
+    """
     pages = framework_list_pages(guide)
     page = min(max(page, 0), len(pages) - 1)
+    title = f"{language} frameworks" if language else "Frameworks"
     embed = discord.Embed(
-        title=truncate(f"Frameworks in {guide.title}", EMBED_TITLE_LIMIT),
+        title=truncate(f"{title} in {guide.title}", EMBED_TITLE_LIMIT),
         description="Use `/framework name` for a card, `/resources name` for study links.",
         colour=COLOUR_CARD,
     )
     for name, value in pages[page]:
         embed.add_field(name=truncate(name, EMBED_FIELD_NAME_LIMIT), value=value, inline=False)
     count = len(guide.frameworks)
-    embed.set_footer(text=f"{count} frameworks · page {page + 1} of {len(pages)}")
+    plural = "s" if count != 1 else ""
+    embed.set_footer(text=f"{count} framework{plural} · page {page + 1} of {len(pages)}")
     return fit(embed), len(pages)
 
 

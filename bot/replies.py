@@ -29,7 +29,7 @@ from bot.custom_ids import (
     label_id,
 )
 from bot.guide import Framework, GuideError, Resource, ResourceKind
-from bot.matching import NOT_FOUND_SUGGESTIONS, Suggestion
+from bot.matching import NOT_FOUND_SUGGESTIONS, Lookup, Suggestion
 from bot.store import GuideStore, Reload, Snapshot
 from bot.walkthrough import MORE, PREVIOUS_PAGE, STEPS, Step, Walkthrough
 
@@ -260,7 +260,9 @@ def framework_reply(
     if not query.strip():
         return framework_list_reply(snapshot, 0, asker=asker, hide=hide)
     found = snapshot.matcher.lookup(query)
-    if found.framework is None:
+    if found.language is not None:
+        reply = language_list_reply(snapshot, found, asker=asker, hide=hide)
+    elif found.framework is None:
         reply = not_found_reply(
             snapshot, query, found.suggestions, what="fw", hide=hide, mention=mention
         )
@@ -305,6 +307,10 @@ def resources_reply(
         reply = not_found_reply(
             snapshot, query, found.suggestions, what="rs", kind=known, hide=hide, mention=mention
         )
+        if found.language is not None:  # which of the language's frameworks, then
+            names = [suggestion.label for suggestion in found.suggestions]
+            embed = render.language_choice_embed(found.language, names)
+            reply = replace(reply, embeds=(embed,))
     else:
         reply = resource_page_reply(
             found.framework, asker=asker, kind=kind, page=page, hide=hide, mention=mention
@@ -358,6 +364,23 @@ def framework_list_reply(snapshot: Snapshot, page: int, *, asker: int, hide: boo
         hide=hide,
         mention=None,
         topic=f"list:{page}",
+    )
+
+
+def language_list_reply(
+    snapshot: Snapshot, found: Lookup, *, asker: int, hide: bool = False
+) -> Reply:
+    """Return the framework list narrowed to the language the learner named ("python")."""
+    frameworks = tuple(filter(None, (snapshot.guide.framework(s.key) for s in found.suggestions)))
+    narrowed = replace(snapshot.guide, frameworks=frameworks)
+    embed, _pages = render.framework_list_embed(narrowed, 0, language=found.language)
+    return _public(
+        embeds=(embed,),
+        rows=(),
+        asker=asker,
+        hide=hide,
+        mention=None,
+        topic=f"lang:{found.language}",
     )
 
 

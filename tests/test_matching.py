@@ -537,3 +537,17 @@ def test_any_casing_and_punctuation_of_a_name_finds_it(matcher, framework, data)
         for char in framework.name
     )
     assert matcher.lookup(text).framework == framework
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [("py", "Python"), ("pyth", "Python"), ("python", "Python"), ("golang", "Go"), ("c#", "C#")],
+)
+def test_autocomplete_offers_a_languages_frameworks_while_it_is_typed(matcher, typed, language):
+    own = [fw.key for fw in GUIDE if fw.language == language]
+    assert suggested_keys(matcher, typed)[: len(own)] == own
+
+
+def test_a_framework_being_typed_comes_before_a_language_it_also_starts():
+    # "ph" starts Phoenix and PHP: the framework first, then PHP's frameworks.
+    assert suggested_keys(Matcher(GUIDE), "ph") == ["phoenix", "laravel", "symfony"]
