@@ -89,6 +89,9 @@ class FakeInteraction:
     failures: dict[str, list[BaseException]] = field(default_factory=dict)
     on_call: Callable[[Call], None] = lambda _call: None
     """Called after each call is recorded (and before it fails, if it is to fail)."""
+    type: discord.InteractionType = discord.InteractionType.application_command
+    extras: dict[str, Any] = field(default_factory=dict)
+    """As discord.Interaction's: where the answering code notes the outcome for the metrics."""
 
     def __post_init__(self) -> None:
         self.response = FakeResponse(self)
