@@ -81,6 +81,10 @@ class FakeInteraction:
     data: dict[str, Any] = field(default_factory=lambda: {"name": "framework"})
     id: int = field(default_factory=lambda: next(_IDS))
     client: Any = None
+    type: discord.InteractionType = discord.InteractionType.application_command
+    guild_id: int | None = GUILD_ID
+    extras: dict[str, Any] = field(default_factory=dict)
+    """As discord.Interaction's: where the answering code notes the outcome for the metrics."""
     user: Any = field(default_factory=lambda: SimpleNamespace(id=1))
     permissions: discord.Permissions = field(default_factory=discord.Permissions.none)
     calls: list[Call] = field(default_factory=list)
@@ -89,9 +93,6 @@ class FakeInteraction:
     failures: dict[str, list[BaseException]] = field(default_factory=dict)
     on_call: Callable[[Call], None] = lambda _call: None
     """Called after each call is recorded (and before it fails, if it is to fail)."""
-    type: discord.InteractionType = discord.InteractionType.application_command
-    extras: dict[str, Any] = field(default_factory=dict)
-    """As discord.Interaction's: where the answering code notes the outcome for the metrics."""
 
     def __post_init__(self) -> None:
         self.response = FakeResponse(self)

@@ -26,7 +26,8 @@ from tests.interactions import Call, FakeInteraction, http_error
 
 SNAPSHOT = Snapshot.of(make_guide())
 CARD = replies.framework_reply(SNAPSHOT, "django", asker=1)
-DID_YOU_MEAN = replies.framework_reply(SNAPSHOT, "djangoo flsk", asker=1)
+NOT_FOUND = replies.framework_reply(SNAPSHOT, "pizza", asker=1)
+"""Not in the guide: an answer for the asker alone."""
 LOST = [(404, respond.UNKNOWN_INTERACTION), (400, respond.ALREADY_ACKNOWLEDGED)]
 GAVE_UP = [429, 500, 503]
 
@@ -71,38 +72,31 @@ def answer_slowly(
     run(responder().answer(interaction, build, hidden=hidden))
 
 
-def test_a_slow_answer_defers_then_follows_up_in_the_open(monkeypatch: pytest.MonkeyPatch) -> None:
-    interaction = FakeInteraction()
-
-    answer_slowly(monkeypatch, interaction, CARD, hidden=False)
-
-    assert interaction.names() == ["response.defer", "followup.send"]
-    assert interaction.only("response.defer").kwargs == {"ephemeral": False, "thinking": True}
-    assert interaction.only("followup.send").kwargs["ephemeral"] is False
-
-
-def test_a_private_answer_after_a_public_defer_removes_the_public_thinking_message(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("reply", "hidden", "calls", "private"),
+    [
+        (CARD, False, ["response.defer", "followup.send"], False),
+        # The first followup takes the place of the public "thinking…" and would be public too.
+        (
+            NOT_FOUND,
+            False,
+            ["response.defer", "delete_original_response", "followup.send"],
+            True,
+        ),
+        (NOT_FOUND, True, ["response.defer", "followup.send"], True),
+    ],
+    ids=["public", "private after a public defer", "hidden"],
+)
+def test_a_slow_answer_defers_then_follows_up(
+    monkeypatch: pytest.MonkeyPatch, reply: Reply, hidden: bool, calls: list[str], private: bool
 ) -> None:
     interaction = FakeInteraction()
 
-    answer_slowly(monkeypatch, interaction, DID_YOU_MEAN, hidden=False)
+    answer_slowly(monkeypatch, interaction, reply, hidden=hidden)
 
-    # The first followup would take the place of the public "thinking…" and be public too.
-    assert interaction.names() == ["response.defer", "delete_original_response", "followup.send"]
-    assert interaction.only("followup.send").kwargs["ephemeral"] is True
-
-
-def test_a_slow_hidden_answer_defers_privately_and_deletes_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    interaction = FakeInteraction()
-
-    answer_slowly(monkeypatch, interaction, DID_YOU_MEAN, hidden=True)
-
-    assert interaction.names() == ["response.defer", "followup.send"]
-    assert interaction.only("response.defer").kwargs == {"ephemeral": True, "thinking": True}
-    assert interaction.only("followup.send").kwargs["ephemeral"] is True
+    assert interaction.names() == calls
+    assert interaction.only("response.defer").kwargs == {"ephemeral": hidden, "thinking": True}
+    assert interaction.only("followup.send").kwargs["ephemeral"] is private
 
 
 # --- The cooldown -------------------------------------------------------------------------

@@ -92,6 +92,7 @@ def click(
     interaction = FakeInteraction(
         message=message,
         data=data,
+        type=discord.InteractionType.component,
         client=client or make_client(),
         user=SimpleNamespace(id=user),
         permissions=permissions or discord.Permissions.none(),
