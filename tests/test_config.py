@@ -346,3 +346,14 @@ def test_config_http_port_out_of_range_is_one_line():
     assert caught.value.problems == (
         "c.toml: [http] port must be a port number from 0 to 65535 (0: any free port)",
     )
+
+
+def test_config_metrics_are_off_by_default_and_local_when_on():
+    config = parse_config({}, {}, source=None)
+    assert (config.metrics_port, config.metrics_host) == (0, "127.0.0.1")
+
+
+def test_config_logging_format_json_as_the_issue_writes_it(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[logging]\nformat = "json"\n')
+    assert load_config(path, {}).log_format == "json"

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.metrics import COMMANDS, MAX_PENDING, OUTCOMES, Health, Metrics, routes
+from bot.metrics import COMMANDS, MAX_PENDING, OUTCOMES, Health, Metrics, routes, serving
 
 HEALTHY = Health(
     connected=True, shards_ready=1, shard_count=1, guide_version="7f9f899d", frameworks=14
@@ -179,3 +179,16 @@ def test_healthz_is_503_with_the_same_body_when_unhealthy() -> None:
     )
     *_, status, body = serve(Metrics(), down)
     assert (status, body["connected"], body["guide_version"]) == (503, False, "7f9f899d")
+
+
+def test_port_0_serves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_site(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("port 0 must not listen")
+
+    monkeypatch.setattr("bot.metrics.web.TCPSite", no_site)
+
+    async def scenario() -> None:
+        async with serving(Metrics(), lambda: HEALTHY, host="127.0.0.1", port=0):
+            pass
+
+    asyncio.run(scenario())
