@@ -27,17 +27,29 @@ def guide_version(guide: Guide) -> str:
     The same content gives the same version in any process, on any day; layout, comments and
     anything else the guide does not keep leave it as it is.
     """
-    canonical = json.dumps(_plain(guide), ensure_ascii=False, sort_keys=True)
+    canonical = json.dumps(_plain(guide), ensure_ascii=False)
     return hashlib.blake2b(canonical.encode(), digest_size=VERSION_BYTES).hexdigest()
 
 
 def _plain(value: object) -> object:
-    """Return `value` as JSON-ready data: dataclasses as dicts of the fields they compare."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.compare}
+    """Return `value` as JSON-ready data: a dataclass as the list of the fields it compares."""
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
-    return value
+    names = _compared_fields(type(value))
+    if names is None:
+        return value
+    return [_plain(getattr(value, name)) for name in names]
+
+
+_COMPARED_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _compared_fields(kind: type) -> tuple[str, ...] | None:
+    """Return the fields a dataclass compares, in order (None for any other type), once each."""
+    if kind not in _COMPARED_FIELDS:
+        compared = tuple(f.name for f in fields(kind) if f.compare) if is_dataclass(kind) else None
+        _COMPARED_FIELDS[kind] = compared
+    return _COMPARED_FIELDS[kind]
 
 
 @dataclass(frozen=True, slots=True)
