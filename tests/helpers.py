@@ -73,3 +73,12 @@ def write_guide(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
     stamp = max(path.stat().st_mtime_ns, before + SECOND_NS)
     os.utime(path, ns=(stamp, stamp))
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """Return a billion-laughs YAML: 10**levels strings if its aliases were expanded."""
+    lines = ['lol0: &lol0 "lol"']
+    for level in range(1, levels + 1):
+        aliases = ", ".join([f"*lol{level - 1}"] * 10)
+        lines.append(f"lol{level}: &lol{level} [{aliases}]")
+    return "\n".join(lines) + "\n"

@@ -25,7 +25,7 @@ from tests.emulator.harness import BotProcess, bot_config, run_to_exit
 from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
-from tests.helpers import DJANGO_LANGUAGE_LINE, guide_text, write_guide
+from tests.helpers import DJANGO_LANGUAGE_LINE, billion_laughs, guide_text, write_guide
 
 MANAGE_GUILD = 1 << 5
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
@@ -357,15 +357,6 @@ def test_bot_refuses_to_start_on_a_broken_guide_and_says_why(
     assert emulator.gateway.connections == []
 
 
-def bomb(levels: int = 9) -> str:
-    """Return a billion-laughs YAML: 10**levels strings if its aliases were expanded."""
-    lines = ['lol0: &lol0 "lol"']
-    for level in range(1, levels + 1):
-        aliases = ", ".join([f"*lol{level - 1}"] * 10)
-        lines.append(f"lol{level}: &lol{level} [{aliases}]")
-    return "\n".join(lines) + "\n"
-
-
 CHECK_SECONDS = 15.0
 """Generous on a loaded CI machine; each case takes about a second."""
 CHECK_MEMORY_BYTES = 1 << 30
@@ -391,7 +382,7 @@ CHECK_CASES = {
         ],
     ),
     "yaml bomb": (
-        lambda path: path.write_text(bomb(), encoding="utf-8"),
+        lambda path: path.write_text(billion_laughs(), encoding="utf-8"),
         [
             "2:14: lol1[0]: YAML aliases (*lol0) are not supported; write the value out",
             "10:77: lol9[9]: YAML aliases (*lol8) are not supported; write the value out",

@@ -28,6 +28,7 @@ from bot.guide import (
     parse_guide,
 )
 from tests.conftest import SHIPPED_GUIDE, make_framework, make_guide
+from tests.helpers import billion_laughs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken"
@@ -490,14 +491,6 @@ def test_a_text_over_the_size_cap_is_refused():
         f"g.yaml:1:1: the file is {GUIDE_MAX_BYTES + 7} bytes;"
         f" at most {GUIDE_MAX_BYTES} (8 MiB) are read"
     ]
-
-
-def billion_laughs(levels: int = 9) -> str:
-    lines = ['lol0: &lol0 "lol"']
-    for level in range(1, levels + 1):
-        aliases = ", ".join([f"*lol{level - 1}"] * 10)
-        lines.append(f"lol{level}: &lol{level} [{aliases}]")
-    return "\n".join(lines) + "\n"
 
 
 def test_a_yaml_bomb_is_refused_without_expanding(tmp_path):
