@@ -30,6 +30,7 @@ MEMBER_PERMISSIONS = 0x400 | 0x800 | 0x4000  # View Channel, Send Messages, Embe
 MANAGE_GUILD = 0x20
 CALLBACKS = "POST /interactions/*/callback"
 HEARTBEAT_MS = 200
+HEALTH_TIMEOUT = 30.0
 """Short, so the bot has measured its gateway latency by the time the test scrapes it."""
 
 
@@ -54,14 +55,21 @@ async def health(base: str) -> tuple[int, dict[str, Any]]:
 
 
 async def wait_health(emu: DiscordEmulator, base: str, status: int) -> dict[str, Any]:
-    """Wait until /healthz answers `status`; return its body."""
-    seen: list[tuple[int, dict[str, Any]]] = []
-    for _ in range(200):
-        seen.append(await health(base))
-        if seen[-1][0] == status:
-            return seen[-1][1]
+    """Wait until /healthz answers `status`; return its body.
+
+    Reconnecting after the gateway comes back waits out discord.py's backoff (seconds).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + HEALTH_TIMEOUT
+    while True:
+        seen = await health(base)
+        if seen[0] == status:
+            return seen[1]
+        if loop.time() > deadline:
+            raise AssertionError(
+                f"/healthz never answered {status}: {seen}\n{emu.describe_recent()}"
+            )
         await asyncio.sleep(0.05)
-    raise AssertionError(f"/healthz never answered {status}: {seen[-1]}\n{emu.describe_recent()}")
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
