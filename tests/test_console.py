@@ -1,8 +1,8 @@
 import discord
 import pytest
 
-from bot.console import OptionSpec, UsageError, convert_options, parse_invocation
-from bot.replies import Mention
+from bot.console import OptionSpec, UsageError, convert_options, parse_invocation, render_reply
+from bot.replies import Mention, Reply
 
 STRING = discord.AppCommandOptionType.string
 COMMANDS = {
@@ -73,3 +73,13 @@ def test_console_convert_rejects_bad_values(text, message):
     invocation = parse_invocation(text, COMMANDS)
     with pytest.raises(UsageError, match=message):
         convert_options(invocation, COMMANDS["resources"])
+
+
+def test_render_reply_shows_the_private_note_after_a_public_answer():
+    reply = Reply(embeds=(), content="Hello.", note="<@9> was not mentioned: that is you.")
+
+    assert render_reply(reply).splitlines() == [
+        "Hello.",
+        "(then, only to you)",
+        "<@9> was not mentioned: that is you.",
+    ]
