@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from bot.insight import Count, Lookup, Outcome, Record
 from bot.insight_store import InsightError, PostgresStore, open_store
 from bot.recorder import WARN_EVERY_SECONDS, Recorder
-from tests.postgres import CuttableProxy, fresh_database
+from tests.postgres import CuttableProxy
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 GUILD = 111
@@ -32,12 +31,6 @@ class FakeClock:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'insight.sqlite3'}"
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
 
 
 async def report(url: str, guild_id: int | None = GUILD) -> object:
