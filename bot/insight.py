@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
 from bot import matching
+from bot.guide import Guide
 
 SQLITE_PREFIX = "sqlite:///"
 """An insight URL naming a SQLite file: sqlite:///relative/path or sqlite:////absolute/path."""
@@ -133,6 +134,19 @@ class Gaps:
     def share_answered(self) -> float | None:
         """The share of lookups a framework answered at once, 0-1; None with no lookups."""
         return self.answered_at_once / self.lookups if self.lookups else None
+
+    def named(self, guide: Guide) -> Gaps:
+        """Return this report with each framework key as `guide` names it, for people to read.
+
+        A key the guide no longer has (a framework since removed) stays as it is.
+        """
+        answered = tuple(
+            Count(
+                framework.name if (framework := guide.framework(hit.name)) else hit.name, hit.count
+            )
+            for hit in self.answered
+        )
+        return replace(self, answered=answered)
 
     def to_json(self) -> dict[str, object]:
         """Return the report as `guidebot gaps --json` prints it."""

@@ -6,7 +6,7 @@ Pure functions: no I/O and no interaction, so everything here is tested synchron
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 import discord
@@ -304,11 +304,10 @@ def message_embed(title: str, text: str) -> discord.Embed:
     )
 
 
-def gaps_embed(gaps: Gaps, *, days: int, names: Mapping[str, str]) -> discord.Embed:
+def gaps_embed(gaps: Gaps, *, days: int) -> discord.Embed:
     """Return the gaps report of one server: its misses, its frameworks, the share answered.
 
-    Queries are learners' text, shown as `quote_query` shows them; `names` gives the guide's
-    name of each framework key that is still in it.
+    Queries are learners' text, shown as `quote_query` shows them.
     """
     window = span(days)
     if gaps.lookups:
@@ -322,8 +321,7 @@ def gaps_embed(gaps: Gaps, *, days: int, names: Mapping[str, str]) -> discord.Em
     embed = discord.Embed(title="What learners looked for", description=text, colour=COLOUR_CARD)
     misses = [f"**{miss.count}** {quote_query(miss.name)}" for miss in gaps.misses]
     answered = [
-        f"**{hit.count}** {discord.utils.escape_markdown(names.get(hit.name, hit.name))}"
-        for hit in gaps.answered
+        f"**{hit.count}** {discord.utils.escape_markdown(hit.name)}" for hit in gaps.answered
     ]
     embed.add_field(name="Most asked, found nothing", value=_joined(misses, "\n"), inline=False)
     embed.add_field(name="Most asked frameworks", value=_joined(answered, "\n"), inline=False)

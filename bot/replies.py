@@ -600,12 +600,8 @@ def reload_reply(result: Reload, store: GuideStore) -> Reply:
 
 def gaps_reply(snapshot: Snapshot, gaps: insight.Gaps, *, days: int) -> Reply:
     """Answer `/guide gaps`: the report, privately, with the guide's names for its frameworks."""
-    names = {
-        hit.name: framework.name
-        for hit in gaps.answered
-        if (framework := snapshot.guide.framework(hit.name)) is not None
-    }
-    return Reply(embeds=(render.gaps_embed(gaps, days=days, names=names),), ephemeral=True)
+    embed = render.gaps_embed(gaps.named(snapshot.guide), days=days)
+    return Reply(embeds=(embed,), ephemeral=True)
 
 
 def status_reply(store: GuideStore) -> Reply:

@@ -187,8 +187,18 @@ def test_gaps_prints_a_table_for_people(recorded, capsys) -> None:
         "  1  phoenix",
         "",
         "Most asked frameworks:",
-        "  2  django",
+        "  2  Django",  # the guide's name; --json gives the key
     ]
+
+
+def test_gaps_shows_keys_when_the_guide_cannot_be_read(recorded, capsys, tmp_path) -> None:
+    config, _url = recorded
+    (tmp_path / "broken.yaml").write_text("frameworks: [", encoding="utf-8")
+    with config.open("a", encoding="utf-8") as file:
+        file.write('[guide]\npath = "broken.yaml"\n')
+    code, out, _ = gaps_cli(capsys, "--config", str(config), "gaps")
+    assert code == 0
+    assert out.splitlines()[-1] == "  2  django"
 
 
 def test_gaps_reads_the_url_from_the_environment(recorded, capsys, monkeypatch, tmp_path) -> None:

@@ -10,7 +10,7 @@ from bot import replies
 from bot.insight import Count, Gaps, Lookup, Outcome, format_gaps, lookup_of, normalize_query
 from bot.matching import Matcher
 from bot.store import Snapshot
-from tests.conftest import make_guide
+from tests.conftest import make_framework, make_guide
 
 MATCHER = Matcher(make_guide().frameworks)
 
@@ -73,6 +73,12 @@ def test_the_json_report_has_exactly_the_documented_shape() -> None:
         "answered": [{"framework": "django", "count": 12}, {"framework": "flask", "count": 2}],
         "lookups": 18,
     }
+
+
+def test_a_report_named_by_the_guide_keeps_the_keys_it_no_longer_has() -> None:
+    named = GAPS.named(make_guide(make_framework("Django")))
+    assert named.answered == (Count("Django", 12), Count("flask", 2))
+    assert named.misses == GAPS.misses
 
 
 def test_the_share_answered_at_once() -> None:
