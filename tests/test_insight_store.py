@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pytest
 
-from bot.insight import Count, Outcome, Record
+from bot.insight import Count, Gaps, Outcome, Record
 from bot.insight_store import SCHEMA_VERSION, InsightError, InsightStore, open_store
 from tests.postgres import REQUIRE_ENV, URL_ENV, fresh_database, server_url
 
+T = TypeVar("T")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 GUILD = 111
 OTHER_GUILD = 222
@@ -61,8 +63,8 @@ def record(
     )
 
 
-def hit(framework: str, **kwargs: object) -> Record:
-    return record(framework, Outcome.ANSWERED, framework=framework, **kwargs)  # type: ignore[arg-type]
+def hit(framework: str, *, guild_id: int | None = GUILD) -> Record:
+    return record(framework, Outcome.ANSWERED, framework=framework, guild_id=guild_id)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -94,10 +96,10 @@ def kind(url: str) -> str:
     return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
-async def using(url: str, work: object) -> object:
+async def using(url: str, work: Callable[[InsightStore], Awaitable[T]]) -> T:
     store = open_store(url)
     try:
-        return await work(store)  # type: ignore[operator]
+        return await work(store)
     finally:
         await store.close()
 
@@ -118,7 +120,7 @@ def test_the_report_counts_misses_and_answers_most_asked_first(insight_url: str)
         hit("flask"),
     ]
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> Gaps:
         await store.write(records)
         return await store.gaps(since=NOW - timedelta(days=30), guild_id=None, limit=10)
 
@@ -138,7 +140,7 @@ def test_a_server_sees_only_its_own_records(insight_url: str) -> None:
         record("in a dm", guild_id=None),
     ]
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> tuple[Gaps, Gaps]:
         await store.write(records)
         since = NOW - timedelta(days=1)
         return (
@@ -160,7 +162,7 @@ def test_the_report_looks_back_only_so_many_days_and_lists_only_so_many(insight_
         *(record(f"query {i}", at=NOW - timedelta(minutes=i)) for i in range(5)),
     ]
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> Gaps:
         await store.write(records)
         return await store.gaps(since=NOW - timedelta(days=7), guild_id=None, limit=2)
 
@@ -173,7 +175,7 @@ def test_the_report_looks_back_only_so_many_days_and_lists_only_so_many(insight_
 def test_queries_are_stored_as_text_whatever_they_hold(insight_url: str) -> None:
     nasty = ["'; DROP TABLE lookups; --", ":since", "%(limit)s", "名前 @everyone", "x" * 100]
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> Gaps:
         await store.write([record(query) for query in nasty])
         return await store.gaps(since=NOW - timedelta(days=1), guild_id=None, limit=10)
 
@@ -188,7 +190,7 @@ def test_retention_deletes_only_older_rows(insight_url: str) -> None:
         record("recent", at=NOW - timedelta(days=89)),
     ]
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> tuple[int, Gaps]:
         await store.write(records)
         deleted = await store.prune(NOW - timedelta(days=90))
         gaps = await store.gaps(since=NOW - timedelta(days=365), guild_id=None, limit=10)
@@ -202,7 +204,7 @@ def test_retention_deletes_only_older_rows(insight_url: str) -> None:
 def test_a_version_1_database_is_upgraded_and_keeps_its_rows(insight_url: str) -> None:
     run_sql(insight_url, VERSION_1[kind(insight_url)])
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> tuple[int, Gaps]:
         version = await store.schema_version()
         await store.write([record("fastapi"), hit("django")])
         gaps = await store.gaps(since=NOW - timedelta(days=1), guild_id=GUILD, limit=10)
@@ -240,7 +242,7 @@ def test_a_schema_newer_than_this_guidebot_is_refused(insight_url: str) -> None:
         ),
     )
 
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> int:
         return await store.schema_version()
 
     with pytest.raises(InsightError, match=r"schema is version 3, newer than this guidebot"):
@@ -261,7 +263,7 @@ def test_bots_starting_together_upgrade_the_schema_once(insight_url: str) -> Non
 
 
 def test_an_unreachable_database_raises_insight_error_without_the_password(tmp_path: Path) -> None:
-    async def scenario(store: InsightStore) -> object:
+    async def scenario(store: InsightStore) -> int:
         return await store.schema_version()
 
     url = "postgresql://guidebot:hunter2@127.0.0.1:1/insight"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.insight import Count, Lookup, Outcome, Record
+from bot.insight import Count, Gaps, Lookup, Outcome, Record
 from bot.insight_store import InsightError, PostgresStore, open_store
 from bot.recorder import WARN_EVERY_SECONDS, Recorder
 from tests.postgres import CuttableProxy
@@ -33,7 +34,7 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'insight.sqlite3'}"
 
 
-async def report(url: str, guild_id: int | None = GUILD) -> object:
+async def report(url: str, guild_id: int | None = GUILD) -> Gaps:
     store = open_store(url)
     try:
         return await store.gaps(since=NOW - timedelta(days=365), guild_id=guild_id, limit=10)
@@ -41,14 +42,14 @@ async def report(url: str, guild_id: int | None = GUILD) -> object:
         await store.close()
 
 
-async def wait_for(condition: object, timeout: float = 10.0) -> None:
+async def wait_for(condition: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
-        while not await condition():  # type: ignore[operator]
+        while not await condition():
             await asyncio.sleep(0.05)
 
 
 def test_lookups_are_written_in_the_background_and_on_close(sqlite_url: str) -> None:
-    async def scenario() -> tuple[object, object]:
+    async def scenario() -> tuple[Gaps, Gaps]:
         recorder = Recorder(
             open_store(sqlite_url), retention_days=90, now=lambda: NOW, flush_seconds=0.01
         )
@@ -57,7 +58,7 @@ def test_lookups_are_written_in_the_background_and_on_close(sqlite_url: str) -> 
         recorder.add(HIT, guild_id=GUILD)
 
         async def both_written() -> bool:
-            return report_lookups(await report(sqlite_url)) == 2
+            return (await report(sqlite_url)).lookups == 2
 
         await wait_for(both_written)
         written = await report(sqlite_url)
@@ -67,13 +68,9 @@ def test_lookups_are_written_in_the_background_and_on_close(sqlite_url: str) -> 
         return written, await report(sqlite_url)
 
     written, closed = asyncio.run(scenario())
-    assert written.misses == (Count("fastapi", 1),)  # type: ignore[attr-defined]
-    assert written.answered == (Count("django", 1),)  # type: ignore[attr-defined]
-    assert closed.misses == (Count("fastapi", 4),)  # type: ignore[attr-defined]
-
-
-def report_lookups(gaps: object) -> int:
-    return gaps.lookups  # type: ignore[attr-defined,no-any-return]
+    assert written.misses == (Count("fastapi", 1),)
+    assert written.answered == (Count("django", 1),)
+    assert closed.misses == (Count("fastapi", 4),)
 
 
 def test_a_full_queue_drops_and_counts_instead_of_growing(sqlite_url: str) -> None:
@@ -96,7 +93,7 @@ def test_retention_deletes_old_rows_when_recording_starts(sqlite_url: str) -> No
     old = Record.of(MISS, guild_id=GUILD, at=NOW - timedelta(days=8))
     recent = Record.of(HIT, guild_id=GUILD, at=NOW - timedelta(days=6))
 
-    async def scenario() -> object:
+    async def scenario() -> Gaps:
         store = open_store(sqlite_url)
         await store.write([old, recent])
         await store.close()
@@ -104,21 +101,21 @@ def test_retention_deletes_old_rows_when_recording_starts(sqlite_url: str) -> No
         recorder.start()
 
         async def pruned() -> bool:
-            return report_lookups(await report(sqlite_url)) == 1
+            return (await report(sqlite_url)).lookups == 1
 
         await wait_for(pruned)
         await recorder.close()
         return await report(sqlite_url)
 
     gaps = asyncio.run(scenario())
-    assert gaps.misses == ()  # type: ignore[attr-defined]
-    assert gaps.answered == (Count("django", 1),)  # type: ignore[attr-defined]
+    assert gaps.misses == ()
+    assert gaps.answered == (Count("django", 1),)
 
 
 def test_retention_0_keeps_every_row(sqlite_url: str) -> None:
     ancient = Record.of(MISS, guild_id=GUILD, at=NOW - timedelta(days=200))
 
-    async def scenario() -> object:
+    async def scenario() -> Gaps:
         store = open_store(sqlite_url)
         await store.write([ancient])
         await store.close()
@@ -128,7 +125,7 @@ def test_retention_0_keeps_every_row(sqlite_url: str) -> None:
         await recorder.close()
         return await report(sqlite_url)
 
-    assert report_lookups(asyncio.run(scenario())) == 1
+    assert asyncio.run(scenario()).lookups == 1
 
 
 def test_the_database_going_away_drops_and_counts_records_and_warns_once_a_minute(
@@ -151,7 +148,7 @@ def test_the_database_going_away_drops_and_counts_records_and_warns_once_a_minut
             recorder.add(MISS, guild_id=GUILD)
 
             async def written(count: int) -> bool:
-                return report_lookups(await report(postgres_url)) == count
+                return (await report(postgres_url)).lookups == count
 
             await wait_for(lambda: written(1))
 
@@ -216,4 +213,4 @@ def test_a_database_that_goes_silent_times_out_and_drops_instead_of_hanging(
 
 
 async def _written(url: str, count: int) -> bool:
-    return report_lookups(await report(url)) == count
+    return (await report(url)).lookups == count
