@@ -136,6 +136,10 @@ class Recorder:
             self._failing = True
             self._drop(len(batch), str(error))
             return
+        except Exception:  # a bug: the writer must live on, and say so loudly
+            log.exception("insight: writing %d lookups failed unexpectedly", len(batch))
+            self._drop(len(batch), "an unexpected error, logged above")
+            return
         if self._failing:
             self._failing = False
             log.info("insight: the database answers again; lookups are recorded again")

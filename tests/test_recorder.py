@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.insight import Count, Gaps, Lookup, Outcome, Record
-from bot.insight_store import InsightError, PostgresStore, open_store
+from bot.insight_store import InsightError, InsightStore, PostgresStore, open_store
 from bot.recorder import WARN_EVERY_SECONDS, Recorder
 from tests.postgres import CuttableProxy
 
@@ -214,3 +214,49 @@ def test_a_database_that_goes_silent_times_out_and_drops_instead_of_hanging(
 
 async def _written(url: str, count: int) -> bool:
     return (await report(url)).lookups == count
+
+
+class BrokenStore(InsightStore):
+    """A store with a bug: every write raises something no store is meant to raise."""
+
+    def __init__(self, real: InsightStore) -> None:
+        self.real = real
+        self.broken = True
+
+    async def write(self, records: Sequence[Record]) -> None:
+        if self.broken:
+            raise TypeError("a bug")
+        await self.real.write(records)
+
+    async def prune(self, before: datetime) -> int:
+        return await self.real.prune(before)
+
+    async def gaps(self, *, since: datetime, guild_id: int | None, limit: int) -> Gaps:
+        return await self.real.gaps(since=since, guild_id=guild_id, limit=limit)
+
+    async def schema_version(self) -> int:
+        return await self.real.schema_version()
+
+    async def close(self) -> None:
+        await self.real.close()
+
+
+def test_a_bug_in_writing_is_logged_and_the_writer_lives_on(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def scenario() -> Recorder:
+        store = BrokenStore(open_store(sqlite_url))
+        recorder = Recorder(store, retention_days=90, flush_seconds=0.01, now=lambda: NOW)
+        recorder.start()
+        recorder.add(MISS, guild_id=GUILD)
+        await wait_for(lambda: _true(recorder.dropped == 1))
+        store.broken = False
+        recorder.add(HIT, guild_id=GUILD)
+        await wait_for(lambda: _written(sqlite_url, 1))
+        await recorder.close()
+        return recorder
+
+    with caplog.at_level(logging.ERROR, logger="bot.recorder"):
+        assert asyncio.run(scenario()).dropped == 1
+    assert "writing 1 lookups failed unexpectedly" in caplog.text
+    assert "TypeError: a bug" in caplog.text
