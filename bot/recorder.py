@@ -150,7 +150,7 @@ class Recorder:
             version = await self.store.schema_version()
             log.info("insight: recording lookups, schema version %d", version)
         except InsightError as error:
-            self._warn(f"insight: cannot open the database, lookups are not recorded: {error}")
+            self._warn(f"insight: cannot open the database (tried again with each batch): {error}")
         while True:
             if self.retention_days:
                 before = self._now() - timedelta(days=self.retention_days)
