@@ -95,6 +95,8 @@ class DiscordEmulator:
         self.bot_user = payloads.user(self.application_id, "guidebot", bot=True)
         self.owner = payloads.user(self.snowflake(), "owner")
         self.guild_id = self.snowflake()
+        self.servers = [self.guild_id]
+        """Every server the bot is in: READY lists those of the session's shard, as Discord does."""
         self.channel_id = self.snowflake()
         self.user = self.make_user("learner")
         """The user who interacts when a helper is given no `user`."""
@@ -106,6 +108,7 @@ class DiscordEmulator:
         """The application's Ed25519 key: interactions sent to an endpoint are signed with it."""
         self.endpoint: Endpoint | None = None
         """The bot's HTTP interactions endpoint, once `use_endpoint` is called."""
+        self._endpoints: list[Endpoint] = []
         self.gateway = Gateway(self, heartbeat_interval_ms)
         self.gateway.recommended_shards = shards
         self.rest = RestApi(self)
@@ -146,8 +149,8 @@ class DiscordEmulator:
         """Close the gateway connections and stop serving; the records stay."""
         if self._runner is None:
             return
-        if self.endpoint is not None:
-            await self.endpoint.close()
+        for endpoint in self._endpoints:
+            await endpoint.close()
         await self.gateway.close_all()
         await self._runner.cleanup()
         self._runner = None
@@ -178,7 +181,9 @@ class DiscordEmulator:
 
     def use_endpoint(self, url: str) -> Endpoint:
         """From now on, deliver interactions by POSTing them to `url`, not over the gateway."""
-        self.endpoint = Endpoint(self, url)
+        if self.endpoint is None or self.endpoint.url != url:
+            self.endpoint = Endpoint(self, url)
+            self._endpoints.append(self.endpoint)
         return self.endpoint
 
     @property

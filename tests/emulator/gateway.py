@@ -279,7 +279,11 @@ class Gateway:
             "v": 10,
             "user": emulator.bot_user,
             "user_settings": {},
-            "guilds": [],
+            "guilds": [
+                {"id": guild_id, "unavailable": True}
+                for guild_id in emulator.servers
+                if shard_for_guild(guild_id, session.shard[1]) == session.shard[0]
+            ],
             "presences": [],
             "private_channels": [],
             "relationships": [],

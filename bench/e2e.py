@@ -1,0 +1,312 @@
+"""What guidebot sustains end to end, in both modes, against baselines measured in the same run.
+
+Run with `.venv/bin/python -m bench.e2e` (about three minutes). Everything is on 127.0.0.1: the
+Discord emulator of `tests/emulator` plays Discord, and the bots run as real processes.
+
+Gateway mode, guidebot (`guidebot run`) against a bare discord.py bot answering one slash command
+with a fixed embed (`bench/bare_bot.py`):
+- CPU time per interaction, read from /proc for the bot's process, and p50/p99 from the event
+  (INTERACTION_CREATE sent) to the callback, one interaction at a time, for `/framework`, an
+  autocomplete and a walkthrough click; the bare bot's figures are for its one command.
+- resident memory after READY with 1, 100 and 1,000 servers in READY;
+- start-up time from the process's start to READY with the commands synced (median of three).
+
+HTTP mode, `guidebot serve` against the floor (`bench/floor_endpoint.py`: an aiohttp endpoint that
+checks the signature and answers a fixed body): the highest rate of signed `/framework`
+interactions one worker, then two workers on one port, answer with p99 under 100 ms.
+
+Targets (issue 10): CPU <= 1.3x the bare bot's, memory <= 1.2x, start-up <= 1.5x; HTTP rate >= 0.5x
+the floor's. Machines are noisy: read the ratios, which compare runs made minutes apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as `python bench/e2e.py`: make `bench` and `bot` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import loadgen
+from tests.emulator.emulator import DiscordEmulator
+from tests.emulator.endpoint import signature_headers
+from tests.emulator.harness import (
+    BOT_COMMAND,
+    REPO_ROOT,
+    BotProcess,
+    default_config,
+    run_to_exit,
+    running_bot,
+)
+
+BARE_COMMAND = (sys.executable, "-m", "bench.bare_bot")
+FLOOR_COMMAND = (sys.executable, "-m", "bench.floor_endpoint", "--port", "{port}")
+SERVE_COMMAND = (*BOT_COMMAND[:-1], "serve", "--host", "127.0.0.1", "--port", "{port}")
+SERVERS = (1, 100, 1_000)
+STARTS = 3
+WARM_UP = 40
+MEASURED = 300
+P99_BOUND_MS = 100.0
+FRAMEWORKS = ("django", "flask", "rails", "express", "laravel", "spring", "fastapi", "nest")
+TYPED = ("d", "dj", "fla", "ra", "ex", "spr", "no", "lar", "fast", "go")
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """The user plus system CPU time process `pid` has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+
+
+def rss_mib(pid: int) -> float:
+    """The resident memory of process `pid`, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(f"no VmRSS for {pid}")
+
+
+def guidebot_config(emu: DiscordEmulator) -> str:
+    """The default config, with the answer cooldown off so every answer is a full one."""
+    return default_config(emu) + "[answers]\ncooldown_seconds = 0\n"
+
+
+@dataclass(slots=True)
+class Interactions:
+    """CPU per interaction and latencies for one kind of interaction."""
+
+    cpu_ms: float
+    p50_ms: float
+    p99_ms: float
+
+
+@dataclass(slots=True)
+class GatewayFigures:
+    """What one bot measured in gateway mode."""
+
+    start_s: float = 0.0
+    rss: dict[int, float] = field(default_factory=dict)
+    interactions: dict[str, Interactions] = field(default_factory=dict)
+
+
+Payloads = Callable[[DiscordEmulator, int], Awaitable[dict[str, Any]]]
+
+
+async def measure(emu: DiscordEmulator, bot: BotProcess, make: Payloads) -> Interactions:
+    """Send `WARM_UP` then `MEASURED` interactions one at a time; return CPU and latencies."""
+    pid = bot.process.pid
+    latencies = []
+    for number in range(WARM_UP + MEASURED):
+        if number == WARM_UP:
+            cpu = cpu_seconds(pid)
+        result = await emu.interact(await make(emu, number), timeout=10)
+        if not result.accepted:
+            raise RuntimeError(f"the bot did not answer {result.name!r}: {result.callback}")
+        if number >= WARM_UP:
+            latencies.append(result.latency or 0.0)
+    used = cpu_seconds(pid) - cpu
+    latencies.sort()
+    return Interactions(
+        cpu_ms=used / MEASURED * 1000,
+        p50_ms=statistics.median(latencies) * 1000,
+        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
+    )
+
+
+async def framework(emu: DiscordEmulator, number: int) -> dict[str, Any]:
+    return emu.build_slash("framework", {"name": FRAMEWORKS[number % len(FRAMEWORKS)]})
+
+
+async def autocomplete(emu: DiscordEmulator, number: int) -> dict[str, Any]:
+    return emu.build_slash("framework", {"name": TYPED[number % len(TYPED)]}, focused="name")
+
+
+def walkthrough_click() -> Payloads:
+    """Clicks on Next of one walkthrough message, as it was first posted."""
+    posted: dict[str, Any] = {}
+
+    async def make(emu: DiscordEmulator, number: int) -> dict[str, Any]:
+        if not posted:
+            walk = await emu.slash("getting-started")
+            posted.update(json.loads(json.dumps(walk.message or {})))
+        next_id = next(
+            c["custom_id"]
+            for row in posted["components"]
+            for c in row["components"]
+            if c.get("label") == "Next ▶"
+        )
+        return emu.build_component(posted, {"custom_id": next_id, "component_type": 2})
+
+    return make
+
+
+async def gateway_bot(
+    command: Sequence[str], kinds: dict[str, Payloads], *, guidebot: bool
+) -> GatewayFigures:
+    """Start the bot `STARTS` times with one server and once with each larger count."""
+    figures = GatewayFigures()
+    starts = []
+    for servers in (1,) * STARTS + SERVERS[1:]:
+        emu = DiscordEmulator()
+        emu.servers += [emu.snowflake() for _ in range(servers - 1)]
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(emu)
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            began = time.perf_counter()
+            bot = await stack.enter_async_context(
+                running_bot(
+                    emu,
+                    command=command,
+                    config_text=guidebot_config(emu) if guidebot else None,
+                    extra_env={"BENCH_GUILD_ID": emu.guild_id},
+                    workdir=directory,
+                )
+            )
+            if servers == 1:
+                starts.append(time.perf_counter() - began)
+            await asyncio.sleep(1.0)  # let start-up work (a first guide read, timers) finish
+            figures.rss.setdefault(servers, rss_mib(bot.process.pid))
+            if servers == 1 and not figures.interactions:
+                for name, make in kinds.items():
+                    figures.interactions[name] = await measure(emu, bot, make)
+        problems = emu.violations()
+        if problems:
+            raise RuntimeError("the bot did what Discord would reject:\n" + "\n".join(problems))
+    figures.start_s = statistics.median(starts)
+    return figures
+
+
+async def http_rates(command: Sequence[str]) -> dict[int, loadgen.Step]:
+    """Return the rate one worker, then two on one port, sustain at p99 under the bound.
+
+    The commands are registered first with `guidebot sync`, so the floor and guidebot get the
+    very same signed requests.
+    """
+    rates = {}
+    emu = DiscordEmulator()
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(emu)
+        config = str(REPO_ROOT / "config.example.toml")
+        code, _out, err = await run_to_exit(
+            emu, "--config", config, "sync", "--guild", emu.guild_id
+        )
+        if code:
+            raise RuntimeError(f"guidebot sync failed: {err}")
+        port = "0"
+        for workers in (1, 2):
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            await stack.enter_async_context(
+                running_bot(
+                    emu,
+                    http=True,
+                    command=[part.replace("{port}", port) for part in command],
+                    config_text=guidebot_config(emu),
+                    workdir=directory,
+                    synced=False,
+                )
+            )
+            url = emu.endpoint.url if emu.endpoint else ""
+            port = url.rsplit(":", 1)[1].split("/")[0]
+            rates[workers], _steps = await loadgen.max_rate(
+                url, signed_requests(emu, url), p99_ms=P99_BOUND_MS, start=200.0
+            )
+    return rates
+
+
+def signed_requests(emu: DiscordEmulator, url: str, count: int = 512) -> list[bytes]:
+    """Return `count` signed `/framework` interactions from different users and channels."""
+    users = [emu.make_user(f"learner{n}") for n in range(32)]
+    channels = [emu.snowflake() for _ in range(16)]
+    stamp = str(int(time.time()))
+    requests = []
+    for number in range(count):
+        payload = emu.build_slash(
+            "framework",
+            {"name": FRAMEWORKS[number % len(FRAMEWORKS)]},
+            user=users[number % len(users)],
+            channel_id=channels[number % len(channels)],
+        )
+        body = json.dumps(payload).encode()
+        headers = signature_headers(emu.signing_key, body, stamp)
+        requests.append(loadgen.http_request(url, body, headers))
+    return requests
+
+
+def ratio_row(name: str, base: float, ours: float, unit: str, target: float) -> str:
+    """A table row: both figures, their ratio, and whether the target is met.
+
+    A target below 1 is a floor for the ratio (a rate), above 1 a ceiling (a cost).
+    """
+    ratio = ours / base if base else float("inf")
+    met = ratio >= target if target < 1 else ratio <= target
+    bound = f"{'>=' if target < 1 else '<='} {target}x {'ok' if met else 'MISSED'}"
+    digits = 2 if unit == "ms" else 1 if unit != "/s" else 0
+    return (
+        f"| {name} | {base:.{digits}f} {unit} | {ours:.{digits}f} {unit} | {ratio:.2f}x | {bound} |"
+    )
+
+
+def pair_row(name: str, base: tuple[float, float], ours: tuple[float, float]) -> str:
+    """A table row of two p50 / p99 pairs, in ms."""
+    return f"| {name} | {base[0]:.1f} / {base[1]:.1f} ms | {ours[0]:.1f} / {ours[1]:.1f} ms | | |"
+
+
+async def main() -> None:
+    print("gateway mode: the bare discord.py bot ...", file=sys.stderr)
+    bare = await gateway_bot(BARE_COMMAND, {"/framework": framework}, guidebot=False)
+    print("gateway mode: guidebot ...", file=sys.stderr)
+    kinds = {
+        "/framework": framework,
+        "autocomplete": autocomplete,
+        "walkthrough click": walkthrough_click(),
+    }
+    ours = await gateway_bot(BOT_COMMAND, kinds, guidebot=True)
+    print("HTTP mode: the floor endpoint ...", file=sys.stderr)
+    floor = await http_rates(FLOOR_COMMAND)
+    print("HTTP mode: guidebot serve ...", file=sys.stderr)
+    served = await http_rates(SERVE_COMMAND)
+
+    base = bare.interactions["/framework"]
+    print("\n| Gateway mode | bare discord.py bot | guidebot | ratio | target |")
+    print("|---|---|---|---|---|")
+    for name, got in ours.interactions.items():
+        print(ratio_row(f"CPU per interaction, {name}", base.cpu_ms, got.cpu_ms, "ms", 1.3))
+    for name, got in ours.interactions.items():
+        print(
+            pair_row(
+                f"event to callback p50 / p99, {name}",
+                (base.p50_ms, base.p99_ms),
+                (got.p50_ms, got.p99_ms),
+            )
+        )
+    for servers in SERVERS:
+        name = f"RSS after READY, {servers:,} servers"
+        print(ratio_row(name, bare.rss[servers], ours.rss[servers], "MiB", 1.2))
+    print(ratio_row("start-up to commands ready", bare.start_s, ours.start_s, "s", 1.5))
+    print("\n| HTTP mode, /framework | floor endpoint | guidebot serve | ratio | target |")
+    print("|---|---|---|---|---|")
+    for workers in (1, 2):
+        what = f"{workers} worker{'s' if workers > 1 else ''}"
+        low, high = floor[workers], served[workers]
+        print(ratio_row(f"interactions/s at p99 < 100 ms, {what}", low.rate, high.rate, "/s", 0.5))
+        print(
+            pair_row(
+                f"p50 / p99 at that rate, {what}",
+                (low.p50_ms, low.p99_ms),
+                (high.p50_ms, high.p99_ms),
+            )
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
