@@ -59,6 +59,7 @@ MEASURED = 300
 P99_BOUND_MS = 100.0
 FRAMEWORKS = ("django", "flask", "rails", "express", "laravel", "spring", "fastapi", "nest")
 TYPED = ("d", "dj", "fla", "ra", "ex", "spr", "no", "lar", "fast", "go")
+EXTRA = os.environ.get("BENCH_EXTRA", "").replace("|", "\n")
 CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -78,7 +79,7 @@ def rss_mib(pid: int) -> float:
 
 def guidebot_config(emu: DiscordEmulator) -> str:
     """The default config, with the answer cooldown off so every answer is a full one."""
-    return default_config(emu) + "[answers]\ncooldown_seconds = 0\n"
+    return default_config(emu) + "[answers]\ncooldown_seconds = 0\n" + EXTRA
 
 
 @dataclass(slots=True)
@@ -261,7 +262,14 @@ def pair_row(name: str, base: tuple[float, float], ours: tuple[float, float]) ->
     return f"| {name} | {base[0]:.1f} / {base[1]:.1f} ms | {ours[0]:.1f} / {ours[1]:.1f} ms | | |"
 
 
-async def main() -> None:
+async def main(parts: Sequence[str]) -> None:
+    if "gateway" in parts:
+        await gateway_table()
+    if "http" in parts:
+        await http_table()
+
+
+async def gateway_table() -> None:
     print("gateway mode: the bare discord.py bot ...", file=sys.stderr)
     bare = await gateway_bot(BARE_COMMAND, {"/framework": framework}, guidebot=False)
     print("gateway mode: guidebot ...", file=sys.stderr)
@@ -271,11 +279,6 @@ async def main() -> None:
         "walkthrough click": walkthrough_click(),
     }
     ours = await gateway_bot(BOT_COMMAND, kinds, guidebot=True)
-    print("HTTP mode: the floor endpoint ...", file=sys.stderr)
-    floor = await http_rates(FLOOR_COMMAND)
-    print("HTTP mode: guidebot serve ...", file=sys.stderr)
-    served = await http_rates(SERVE_COMMAND)
-
     base = bare.interactions["/framework"]
     print("\n| Gateway mode | bare discord.py bot | guidebot | ratio | target |")
     print("|---|---|---|---|---|")
@@ -293,6 +296,13 @@ async def main() -> None:
         name = f"RSS after READY, {servers:,} servers"
         print(ratio_row(name, bare.rss[servers], ours.rss[servers], "MiB", 1.2))
     print(ratio_row("start-up to commands ready", bare.start_s, ours.start_s, "s", 1.5))
+
+
+async def http_table() -> None:
+    print("HTTP mode: the floor endpoint ...", file=sys.stderr)
+    floor = await http_rates(FLOOR_COMMAND)
+    print("HTTP mode: guidebot serve ...", file=sys.stderr)
+    served = await http_rates(SERVE_COMMAND)
     print("\n| HTTP mode, /framework | floor endpoint | guidebot serve | ratio | target |")
     print("|---|---|---|---|---|")
     for workers in (1, 2):
@@ -309,4 +319,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:] or ("gateway", "http")))

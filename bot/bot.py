@@ -88,6 +88,7 @@ class GuideBot(commands.Bot):
             walkthrough_timeout=config.walkthrough_timeout_seconds,
             recorder=self.recorder,
             metrics=self.metrics,
+            guide_size=lambda: len(store.current.guide.frameworks),
         )
         self.reload_lock = asyncio.Lock()
         self.connected = False

@@ -17,16 +17,20 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import discord
 from aiohttp import web
-from discord.ext import commands
 from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
+
+from bot import metrics
+from bot.bot import GuideBot
+from bot.metrics import Health
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +139,7 @@ class _FirstResponse(AsyncWebhookAdapter):
 
 
 def build_app(
-    bot: commands.Bot,
+    bot: GuideBot,
     key: VerifyKey,
     *,
     token: str | None = None,
@@ -144,7 +148,8 @@ def build_app(
     """Return the aiohttp application answering Discord's interactions for `bot`.
 
     The bot logs in over REST when the application starts (which loads its commands and click
-    handlers) and closes when it stops; it never connects to the gateway.
+    handlers) and closes when it stops; it never connects to the gateway. `GET /healthz` and
+    `GET /metrics` are served on the same port.
 
     Args:
         bot: the client whose command tree and click handlers answer.
@@ -180,33 +185,43 @@ def build_app(
         return await _answer(bot, request, payload)
 
     app.router.add_post("/interactions", interactions)
+    app.add_routes(metrics.routes(bot.metrics, lambda: health(bot)))
     return app
 
 
+def health(bot: GuideBot) -> Health:
+    """Return what /healthz reports for the endpoint: logged in, and serving a guide.
+
+    There is no gateway, so no shard: `connected` means logged in over REST.
+    """
+    return replace(
+        bot.health(), connected=bot.application_id is not None, shards_ready=0, shard_count=0
+    )
+
+
 async def _answer(
-    bot: commands.Bot, request: web.Request, payload: dict[str, Any]
+    bot: GuideBot, request: web.Request, payload: dict[str, Any]
 ) -> web.StreamResponse:
     """Dispatch `payload` as the gateway would and answer with its first response."""
-    started = time.monotonic()
     adapter = _FirstResponse()
     context = async_context.set(adapter)
     try:
-        # The very call a gateway INTERACTION_CREATE makes.
-        bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        async with asyncio.timeout(ANSWER_DEADLINE_SECONDS):
+            # The very call a gateway INTERACTION_CREATE makes.
+            bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+            answer = await adapter.body
     except (KeyError, TypeError, ValueError) as error:
         adapter.answered.set()
         log.warning("not an interaction discord.py can read: %r", error)
         return web.Response(status=400, text="not an interaction")
+    except TimeoutError:
+        adapter.answered.set()  # the answer, if one ever comes, is refused as too late
+        log.warning(
+            "interaction %s got no answer within %gs", payload.get("id"), ANSWER_DEADLINE_SECONDS
+        )
+        return web.Response(status=500, text="no answer in time")
     finally:
         async_context.reset(context)
-    deadline = ANSWER_DEADLINE_SECONDS - (time.monotonic() - started)
-    try:
-        answer = await asyncio.wait_for(asyncio.shield(adapter.body), max(deadline, 0))
-    except TimeoutError:
-        adapter.body.cancel()
-        adapter.answered.set()
-        log.warning("interaction %s got no answer within %gs", payload.get("id"), deadline)
-        return web.Response(status=500, text="no answer in time")
     response = web.Response(
         body=json.dumps(answer, separators=(",", ":")).encode(),
         content_type="application/json",
@@ -214,6 +229,7 @@ async def _answer(
     try:
         await response.prepare(request)
         await response.write_eof()
+        bot.metrics.responded(int(payload["id"]))
     finally:
         adapter.answered.set()
     return response

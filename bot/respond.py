@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 2.0
 """Discord drops an interaction not answered within 3 s; past 2 s of work, defer first."""
+INLINE_BUILD_MAX_FRAMEWORKS = 1_000
+"""Up to this many frameworks, even a fuzzy miss builds in well under a millisecond, so answers
+are built on the event loop: a hop to a worker thread costs more CPU than the build itself
+(bench/e2e.py). A larger guide's answers are built in a thread, so a slow one can be deferred."""
 UNKNOWN_INTERACTION = 10062
 ALREADY_ACKNOWLEDGED = 40060
 GENERIC_ERROR = "Something went wrong on our side; it has been logged."
@@ -48,8 +52,11 @@ class Responder:
         walkthrough_timeout: float,
         recorder: Recorder | None = None,
         metrics: Metrics | None = None,
+        guide_size: Callable[[], int] | None = None,
     ) -> None:
         self.cooldown = cooldown
+        self.guide_size = guide_size
+        """How many frameworks the guide served now has; None builds every answer in a thread."""
         self.metrics = metrics or Metrics()
         self.walkthrough_timeout = walkthrough_timeout
         self.recorder = recorder
@@ -60,10 +67,22 @@ class Responder:
     async def answer(
         self, interaction: discord.Interaction, build: Callable[[], Reply], *, hidden: bool
     ) -> None:
-        """Build a reply off the event loop and send it, deferring first if it runs long."""
+        """Build a reply and send it; off the event loop for a large guide, deferring if slow."""
+        if self.guide_size is not None and self.guide_size() <= INLINE_BUILD_MAX_FRAMEWORKS:
+            reply = build()
+        else:
+            reply = await self._build_in_thread(interaction, build, hidden=hidden)
+        if reply.lookup is not None and self.recorder is not None:
+            self.recorder.add(reply.lookup, guild_id=interaction.guild_id)
+        await self.send(interaction, reply)
+
+    async def _build_in_thread(
+        self, interaction: discord.Interaction, build: Callable[[], Reply], *, hidden: bool
+    ) -> Reply:
+        """Build a reply in a worker thread; defer the interaction if it takes long."""
         work = asyncio.ensure_future(asyncio.to_thread(build))
         try:
-            reply = await asyncio.wait_for(asyncio.shield(work), DEFER_AFTER_SECONDS)
+            return await asyncio.wait_for(asyncio.shield(work), DEFER_AFTER_SECONDS)
         except TimeoutError:
             await interaction.response.defer(ephemeral=hidden, thinking=True)
             reply = await work
@@ -71,9 +90,7 @@ class Responder:
                 # The first followup takes the place of the public "thinking" message and stays
                 # public; a private reply (a "did you mean") must not, so that message goes.
                 await interaction.delete_original_response()
-        if reply.lookup is not None and self.recorder is not None:
-            self.recorder.add(reply.lookup, guild_id=interaction.guild_id)
-        await self.send(interaction, reply)
+            return reply
 
     async def send(self, interaction: discord.Interaction, reply: Reply) -> None:
         """Send `reply` as a new message, or point to the same answer posted moments ago.

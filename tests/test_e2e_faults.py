@@ -343,6 +343,7 @@ def test_responder_answer_defers_a_slow_build_then_follows_up(
         return real_reply(*args, **kwargs)
 
     monkeypatch.setattr(replies, "framework_reply", slow_framework_reply)
+    monkeypatch.setattr(respond, "INLINE_BUILD_MAX_FRAMEWORKS", 0)  # as for a large guide
 
     async def main() -> None:
         async with emulator, bot_in_process(emulator):
@@ -376,6 +377,7 @@ def test_responder_answer_keeps_a_slow_not_found_private_after_a_public_defer(
         return real_reply(*args, **kwargs)
 
     monkeypatch.setattr(replies, "framework_reply", slow_framework_reply)
+    monkeypatch.setattr(respond, "INLINE_BUILD_MAX_FRAMEWORKS", 0)  # as for a large guide
 
     async def main() -> None:
         async with emulator, bot_in_process(emulator):

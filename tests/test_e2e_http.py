@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from nacl.signing import SigningKey
 
 from tests.emulator.emulator import DiscordEmulator
+from tests.emulator.endpoint import signature_headers
 from tests.emulator.harness import (
     BOT_COMMAND,
     REPO_ROOT,
@@ -76,7 +78,8 @@ def test_serve_answers_a_signed_ping_and_nothing_unsigned(
             before = len(emulator.requests)
             unsigned = await endpoint.post(body, headers={"Content-Type": "application/json"})
             tampered_body = body.replace(b"flask", b"rails")
-            signed = await endpoint.post(body)  # only to have a real signature to misuse
+            accepted = emulator.build_slash("framework", {"name": "django"})
+            signed = await endpoint.post(json.dumps(accepted).encode())
             headers = {
                 "X-Signature-Ed25519": "00" * 64,
                 "X-Signature-Timestamp": str(int(time.time())),
@@ -88,7 +91,11 @@ def test_serve_answers_a_signed_ping_and_nothing_unsigned(
             assert [a.status for a in (unsigned, forged, other_key, stale)] == [401] * 4
             assert signed.status == 200
             answered = len(emulator.requests)
-            tampered = await endpoint.post(tampered_body, timestamp=str(int(time.time()) - 360))
+            # Signed for `body`, sent with another one.
+            now = str(int(time.time()))
+            tampered = await endpoint.post(
+                tampered_body, headers=signature_headers(emulator.signing_key, body, now)
+            )
             assert tampered.status == 401
             oversized = await endpoint.post(b" " * (MIB + 1))
             assert oversized.status == 413
@@ -98,6 +105,36 @@ def test_serve_answers_a_signed_ping_and_nothing_unsigned(
             assert len(emulator.requests) == before == answered
             # The one interaction line is the signed one's; the refused left no trace.
             assert bot.log().count("bot.metrics: interaction framework") == 1
+            assert "django" in bot.log()
+            assert "flask" not in bot.log().lower()
+            assert "rails" not in bot.log().lower()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.e2e
+def test_serve_answers_healthz_and_metrics_on_the_same_port(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with emulator, running_bot(emulator, http=True, workdir=tmp_path):
+            assert emulator.endpoint is not None
+            base = emulator.endpoint.url.removesuffix("/interactions")
+            await emulator.slash("framework", {"name": "flask"})
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"{base}/healthz") as response:
+                    assert response.status == 200
+                    health = await response.json()
+                async with session.get(f"{base}/metrics") as response:
+                    assert response.status == 200
+                    metrics = await response.text()
+            assert health["connected"] is True
+            assert (health["shards_ready"], health["shard_count"]) == (0, 0)
+            assert health["frameworks"] > 0
+            assert health["guide_version"]
+            answered = 'guidebot_interactions_total{command="framework",outcome="answered"} 1.0'
+            assert answered in metrics
+            assert "guidebot_response_seconds_count 1.0" in metrics
 
     asyncio.run(scenario())
 

@@ -57,6 +57,31 @@ def test_a_quick_answer_is_the_first_response_with_no_defer() -> None:
     assert interaction.only("response.send_message").kwargs["ephemeral"] is False
 
 
+@pytest.mark.parametrize(
+    ("frameworks", "in_thread"),
+    [
+        (1, False),
+        (respond.INLINE_BUILD_MAX_FRAMEWORKS, False),
+        (respond.INLINE_BUILD_MAX_FRAMEWORKS + 1, True),
+    ],
+)
+def test_a_small_guide_builds_on_the_event_loop_a_large_one_in_a_thread(frameworks, in_thread):
+    built_in: list[int] = []
+
+    def build() -> Reply:
+        built_in.append(threading.get_ident())
+        return CARD
+
+    interaction = FakeInteraction()
+    sized = Responder(
+        LocalCooldown(Cooldown(60)), walkthrough_timeout=900, guide_size=lambda: frameworks
+    )
+    run(sized.answer(interaction, build, hidden=False))
+
+    assert (built_in != [threading.get_ident()]) is in_thread
+    assert interaction.names() == ["response.send_message"]
+
+
 def answer_slowly(
     monkeypatch: pytest.MonkeyPatch, interaction: FakeInteraction, reply: Reply, *, hidden: bool
 ) -> None:
