@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from bot.config import Config
-from bot.logs import REDACTED, redact_token, setup_logging
+from bot.logs import REDACTED, JsonFormatter, redact_token, setup_logging
 from bot.metrics import Metrics
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GuIdEb.s3cr3t-hmac-part-of-the-t0k3n-xyz"
@@ -23,7 +23,7 @@ INTERACTION_LINE_KEYS = {
 """What the per-interaction log line holds as JSON: the usual, then its own fields."""
 
 
-class JsonFormatter(logging.Formatter):
+class RecordDumper(logging.Formatter):
     """A formatter that renders the record itself: arguments, traceback and stack as fields."""
 
     def format(self, record: logging.LogRecord) -> str:
@@ -68,7 +68,8 @@ def restore_logging() -> Iterator[None]:
 
 FORMATTERS = {
     "plain": lambda: logging.Formatter("%(levelname)s %(name)s: %(message)s"),
-    "json": JsonFormatter,
+    "record dump": RecordDumper,
+    "guidebot json": JsonFormatter,
 }
 
 
@@ -163,7 +164,7 @@ def test_a_redacted_traceback_still_shows_what_failed(capture: Capture) -> None:
 
 def test_a_handler_added_after_the_redaction_is_covered_too() -> None:
     redact_token(TOKEN)
-    late = Capture(JsonFormatter())
+    late = Capture(RecordDumper())
 
     log_exc_info(late.log)
     late.log.info("token %s", TOKEN)
