@@ -1,7 +1,9 @@
-"""Shared fixtures: a small guide built in code, the shipped guide's path, the test Redis."""
+"""Shared fixtures: a small guide built in code, the shipped guide's path, the test Redis,
+and logging as it was before each test."""
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -57,6 +59,18 @@ def make_guide(
         frameworks=frameworks,
         conclusion="Go build something.",
     )
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Undo what a test did to process-wide logging (the CLI sets it up as it runs)."""
+    factory = logging.getLogRecordFactory()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    logging.setLogRecordFactory(factory)
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import io
 import json
 import logging
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -52,18 +52,6 @@ class Capture:
 
     def text(self) -> str:
         return self.stream.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """Undo the process-wide logging changes each test makes."""
-    factory = logging.getLogRecordFactory()
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    logging.setLogRecordFactory(factory)
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 FORMATTERS = {
