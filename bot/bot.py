@@ -1,10 +1,11 @@
-"""The Discord client: start-up, extensions, command sync and the one app-command error handler."""
+"""The Discord client: start-up, shards, extensions, command sync, the app-command error handler."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import discord
 import yarl
@@ -18,6 +19,7 @@ from bot.insight_store import open_store
 from bot.metrics import Health, Metrics
 from bot.payload import NO_PINGS
 from bot.recorder import Recorder
+from bot.redis_cooldown import RedisCooldown
 from bot.respond import Responder, observed, report_error
 from bot.store import GuideStore
 from bot.views import DYNAMIC_ITEMS
@@ -50,8 +52,12 @@ class GuideTree(app_commands.CommandTree["GuideBot"]):
         await report_error(interaction, error)
 
 
-class GuideBot(commands.Bot):
-    """guidebot: answers slash commands from the guide it was started with."""
+class GuideBot(commands.AutoShardedBot):
+    """guidebot: answers slash commands from the guide it was started with.
+
+    It serves the gateway shards `config.shard_ids` of `config.shard_count`: by default all of
+    as many as Discord recommends, so one process serves the whole application.
+    """
 
     user: discord.ClientUser
 
@@ -70,6 +76,8 @@ class GuideBot(commands.Bot):
             allowed_mentions=NO_PINGS,
             tree_cls=GuideTree,
             http_trace=self.metrics.response_trace(),
+            shard_count=config.shard_count,
+            shard_ids=list(config.shard_ids) or None,
         )
         self.config = config
         self.store = store
@@ -83,16 +91,27 @@ class GuideBot(commands.Bot):
             else None
         )
         """Records lookups for guide insight; None when [insight] url is empty."""
+        self.shared_cooldown = (
+            RedisCooldown.connect(
+                config.redis_url,
+                config.cooldown_seconds,
+                prefix=config.redis_key_prefix,
+                on_failure=self.metrics.redis_failures.inc,
+            )
+            if config.redis_url
+            else None
+        )
+        """The answer cooldown shared through Redis; None keeps it in this process."""
         self.responder = Responder(
-            LocalCooldown(Cooldown(config.cooldown_seconds)),
+            self.shared_cooldown or LocalCooldown(Cooldown(config.cooldown_seconds)),
             walkthrough_timeout=config.walkthrough_timeout_seconds,
             recorder=self.recorder,
             metrics=self.metrics,
             guide_size=lambda: len(store.current.guide.frameworks),
         )
         self.reload_lock = asyncio.Lock()
-        self.connected = False
-        """The gateway session is up: READY or RESUMED, and no disconnect since."""
+        self.shards_ready: set[int] = set()
+        """The shards whose gateway session is up: READY or RESUMED, and no disconnect since."""
         self.metrics.guide_frameworks.set_function(lambda: len(store.current.guide.frameworks))
         self.metrics.gateway_latency.set_function(lambda: self.latency)
 
@@ -110,13 +129,28 @@ class GuideBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to the dev server %s", len(synced), guild_id)
 
+    @property
+    def shards_served(self) -> tuple[int, ...]:
+        """The shards this process serves; empty until the count is known (at connect)."""
+        return tuple(self.shard_ids or range(self.shard_count or 0))
+
     async def connect(self, *, reconnect: bool = True) -> None:
-        """Connect to the gateway (the HTTP endpoint logs in without ever calling this)."""
-        if self.config.api_base:
-            # Another API (the test emulator) has its own gateway. discord.py's plain Client
-            # never asks for the gateway URL, so ask as Discord documents and use the answer.
-            _shards, url, _limits = await self.http.get_bot_gateway()
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        """Ask Discord for the gateway and the shard count it recommends, then open the shards.
+
+        The HTTP endpoint logs in without ever calling this: it has no gateway connection.
+        """
+        recommended, url, _limits = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        if self.shard_count is None:
+            self.shard_count = recommended
+        log.info(
+            "serving shard%s %s of %d (Discord recommends %d)%s",
+            "s" if len(self.shards_served) != 1 else "",
+            ", ".join(map(str, self.shards_served)),
+            self.shard_count,
+            recommended,
+            _cooldown_note(self.config),
+        )
         await super().connect(reconnect=reconnect)
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
@@ -128,25 +162,32 @@ class GuideBot(commands.Bot):
     def health(self) -> Health:
         """Return what /healthz reports."""
         snapshot = self.store.current
+        served = self.shards_served
+        ready = [shard for shard in served if shard in self.shards_ready]
         return Health(
-            connected=self.connected,
-            shards_ready=int(self.connected),
-            shard_count=1,
+            connected=bool(served) and len(ready) == len(served),
+            shards_ready=len(ready),
+            shard_count=len(served),
+            shards={str(shard): shard in self.shards_ready for shard in served},
             guide_version=snapshot.version,
             frameworks=len(snapshot.guide.frameworks),
         )
 
-    async def on_resumed(self) -> None:
-        """The gateway session is back after a drop."""
-        self.connected = True
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Count the shard as up."""
+        self.shards_ready.add(shard_id)
+        log.info("shard %d is ready", shard_id)
 
-    async def on_disconnect(self) -> None:
-        """The gateway connection closed; discord.py reconnects on its own."""
-        self.connected = False
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """Count the shard as up again after a drop."""
+        self.shards_ready.add(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """Count the shard as down; discord.py reconnects it on its own."""
+        self.shards_ready.discard(shard_id)
 
     async def on_ready(self) -> None:
-        """Log who we are once connected."""
-        self.connected = True
+        """Log who we are once every shard is connected."""
         log.info(
             "connected as %s (%s), serving guide version %s with %d frameworks",
             self.user,
@@ -161,6 +202,17 @@ class GuideBot(commands.Bot):
         if self.recorder is not None:
             await self.recorder.close()
         await super().close()
+        if self.shared_cooldown is not None:
+            await self.shared_cooldown.close()
+
+
+def _cooldown_note(config: Config) -> str:
+    """Say where the answer cooldown lives, naming the Redis without its password."""
+    if not config.redis_url:
+        return ""
+    where = urlsplit(config.redis_url)
+    host = f"{where.hostname}:{where.port or 6379}" if where.hostname else where.path
+    return f"; the answer cooldown is shared through Redis at {host}"
 
 
 def _quiet_irrelevant_warnings() -> None:

@@ -23,7 +23,16 @@ from discord import app_commands
 
 from bot import endpoint, insight, replies
 from bot.bot import EXTENSIONS, GuideBot
-from bot.config import PUBLIC_KEY_ENV, TOKEN_ENV, Config, ConfigError, load_config, port
+from bot.config import (
+    PUBLIC_KEY_ENV,
+    TOKEN_ENV,
+    Config,
+    ConfigError,
+    load_config,
+    port,
+    shard_ids,
+    sharding_problem,
+)
 from bot.console import (
     Invocation,
     OptionSpec,
@@ -97,6 +106,18 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="serve /metrics and /healthz on port N (0: off); wins over [metrics] port",
     )
+    run.add_argument(
+        "--shard-count",
+        type=_shard_count,
+        metavar="N",
+        help="the application has N gateway shards in all; wins over [sharding] shard_count",
+    )
+    run.add_argument(
+        "--shard-ids",
+        type=_shard_ids,
+        metavar="0,1",
+        help="serve only these shards (needs the count); wins over [sharding] shard_ids",
+    )
     run.set_defaults(handler=_run)
 
     serve = sub.add_parser(
@@ -151,9 +172,43 @@ def _config(args: argparse.Namespace) -> Config:
     if path is None and DEFAULT_CONFIG.is_file():
         path = DEFAULT_CONFIG
     config = load_config(path, os.environ)
-    if getattr(args, "metrics_port", None) is not None:
-        config = dataclasses.replace(config, metrics_port=args.metrics_port)
+    flags = {
+        name: getattr(args, name)
+        for name in ("metrics_port", "shard_count", "shard_ids")
+        if getattr(args, name, None) is not None
+    }
+    if not flags:
+        return config
+    config = dataclasses.replace(config, **flags)
+    names = (
+        "--shard-count" if "shard_count" in flags else "[sharding] shard_count",
+        "--shard-ids" if "shard_ids" in flags else "[sharding] shard_ids",
+    )
+    problem = sharding_problem(config.shard_count, config.shard_ids, names=names)
+    if problem:
+        raise ConfigError([problem])
     return config
+
+
+def _shard_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shard count (1 or more)")
+    return count
+
+
+def _shard_ids(text: str) -> tuple[int, ...]:
+    try:
+        ids = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not shard IDs such as 0,1") from None
+    try:
+        return shard_ids(ids)
+    except ValueError as reason:
+        raise argparse.ArgumentTypeError(f"{text!r} {reason}") from None
 
 
 def _port(text: str) -> int:
@@ -285,8 +340,7 @@ def _print_choices(
 
 async def command_specs(store: GuideStore) -> dict[str, list[OptionSpec]]:
     """Return the options of each offline command, read from the bot's own command tree."""
-    bot = GuideBot(Config(guide_path=store.path), store)
-    try:
+    async with GuideBot(Config(guide_path=store.path), store) as bot:
         for extension in EXTENSIONS:
             await bot.load_extension(extension)
         commands = [c for c in bot.tree.get_commands() if isinstance(c, app_commands.Command)]
@@ -304,8 +358,6 @@ async def command_specs(store: GuideStore) -> dict[str, list[OptionSpec]]:
             for command in commands
             if command.name in replies.COMMANDS
         }
-    finally:
-        await bot.close()
 
 
 def _online(args: argparse.Namespace) -> tuple[Config, GuideStore] | None:

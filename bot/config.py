@@ -143,6 +143,50 @@ def _positive(value: float) -> float:
     return value
 
 
+def _shard_count(value: int) -> int | None:
+    if value < 0:
+        raise ValueError("must not be negative (0: as many as Discord recommends)")
+    return value or None
+
+
+def shard_ids(value: tuple[int, ...]) -> tuple[int, ...]:
+    """Return shard IDs sorted; raises ValueError(reason) for a negative or repeated one."""
+    if any(shard < 0 for shard in value):
+        raise ValueError("must not be negative: shards are numbered from 0")
+    repeated = sorted({shard for shard in value if value.count(shard) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(map(str, repeated))} more than once")
+    return tuple(sorted(value))
+
+
+def sharding_problem(
+    shard_count: int | None,
+    shard_ids: tuple[int, ...],
+    *,
+    names: tuple[str, str] = ("[sharding] shard_count", "[sharding] shard_ids"),
+) -> str | None:
+    """Say what is wrong with serving `shard_ids` of `shard_count` shards; None when it works.
+
+    No ids means every shard; ids need the count (Discord's `[id, count]`), and each id must be
+    below it. `names` says where the count and the ids came from, for the message.
+    """
+    count_name, ids_name = names
+    if not shard_ids:
+        return None
+    if shard_count is None:
+        return (
+            f"{ids_name} needs {count_name}: how many shards the application has in all, "
+            "across every process"
+        )
+    too_big = [shard for shard in shard_ids if shard >= shard_count]
+    if too_big:
+        return (
+            f"{ids_name} {', '.join(map(str, too_big))} not below {count_name} {shard_count}: "
+            f"the shards are numbered 0 to {shard_count - 1}"
+        )
+    return None
+
+
 def _server_id(value: int) -> int | None:
     if value < 0:
         raise ValueError("must not be negative")
@@ -166,6 +210,16 @@ class Config:
     walkthrough_timeout_seconds: float = setting(
         "answers", "walkthrough_timeout_seconds", 600.0, check=_walkthrough_timeout
     )
+    shard_count: int | None = setting("sharding", "shard_count", None, check=_shard_count)
+    """How many shards the application has in all; None (0): as many as Discord recommends."""
+    shard_ids: tuple[int, ...] = setting("sharding", "shard_ids", (), check=shard_ids)
+    """The shards this process serves, sorted; empty: all of them."""
+    redis_url: str = setting(
+        "cooldown", "redis_url", "", check=url_scheme("redis", "rediss", "unix", empty=True)
+    )
+    """Share the answer cooldown between processes through this Redis; empty: per process."""
+    redis_key_prefix: str = setting("cooldown", "key_prefix", "guidebot:cooldown:")
+    """The start of the cooldown's Redis keys: bots sharing one Redis each take their own."""
     metrics_port: int = setting("metrics", "port", 0, check=port)
     """Serve /metrics and /healthz on this port; 0 serves nothing."""
     metrics_host: str = setting("metrics", "host", "127.0.0.1")
@@ -211,7 +265,8 @@ class Key:
     name: str
     field: str
     kind: type
-    """bool, int, float or str: what the file must hold, and what the environment is parsed as."""
+    """bool, int, float, str or tuple (of ints): what the file must hold, and what the environment
+    is parsed as (a tuple from comma-separated numbers)."""
     check: Check | None
 
     @property
@@ -225,7 +280,13 @@ class Key:
         return _WANTED[self.kind]
 
 
-_WANTED = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+_WANTED = {
+    bool: "true or false",
+    int: "a whole number",
+    float: "a number",
+    str: "a string",
+    tuple: "a list of whole numbers",
+}
 
 
 @cache
@@ -248,6 +309,8 @@ def keys() -> tuple[Key, ...]:
 def _kind(hint: Any) -> type:
     if isinstance(hint, types.UnionType):  # `int | None`: the file holds the int
         (hint,) = (arg for arg in typing.get_args(hint) if arg is not type(None))
+    if typing.get_origin(hint) is tuple:  # `tuple[int, ...]`: a TOML array of whole numbers
+        return tuple
     return str if hint is Path else typing.cast(type, hint)
 
 
@@ -315,6 +378,9 @@ def parse_config(
         except ValueError as reason:
             origin = f"{key.env}: " if key in from_env else where
             problems.append(f"{origin}[{key.section}] {key.name} {reason}")
+    if not problems:
+        sharding = sharding_problem(values.get("shard_count"), values.get("shard_ids", ()))
+        problems += [f"{where}{sharding}"] if sharding else []
     if problems:
         raise ConfigError(problems)
 
@@ -377,6 +443,8 @@ def _from_env(key: Key, text: str) -> Any:
             number = float(text.strip())
             if math.isfinite(number):
                 return number
+        elif key.kind is tuple:
+            return tuple(int(part) for part in text.split(",") if part.strip())
         else:
             return text
     except ValueError:
@@ -385,10 +453,20 @@ def _from_env(key: Key, text: str) -> Any:
 
 
 def _validate(key: Key, value: Any) -> Any:
-    wanted_types: tuple[type, ...] = (int, float) if key.kind is float else (key.kind,)
-    if not isinstance(value, wanted_types) or (key.kind is not bool and isinstance(value, bool)):
+    if key.kind is tuple:
+        value = tuple(value) if isinstance(value, list | tuple) else None
+        wrong = value is None or not all(_is_a(int, item) for item in value)
+    else:
+        wrong = not _is_a(key.kind, value)
+    if wrong:
         raise ValueError(f"must be {key.wanted}")
     return key.check(value) if key.check else value
+
+
+def _is_a(kind: type, value: Any) -> bool:
+    # A float key takes whole numbers too; only a bool key takes a bool.
+    wanted_types: tuple[type, ...] = (int, float) if kind is float else (kind,)
+    return isinstance(value, wanted_types) and (kind is bool or not isinstance(value, bool))
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:

@@ -13,7 +13,7 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import aiohttp
@@ -72,6 +72,11 @@ class Metrics:
         self.insight_dropped = Counter(
             "guidebot_insight_dropped",
             "Lookup records dropped because the insight database could not take them.",
+            registry=registry,
+        )
+        self.redis_failures = Counter(
+            "guidebot_cooldown_redis_failures",
+            "Calls to the shared cooldown's Redis that failed or timed out (the answer was sent).",
             registry=registry,
         )
         # Every series exists from the start, at 0, so rates and alerts work before the first.
@@ -157,7 +162,11 @@ class Health:
     connected: bool
     """The gateway session is up (READY or RESUMED, not since disconnected)."""
     shards_ready: int
+    """How many of this process's shards are up."""
     shard_count: int
+    """How many shards this process serves."""
+    shards: dict[str, bool] = field(default_factory=dict)
+    """Each shard this process serves, by ID, and whether it is up."""
     guide_version: str
     """The version of the guide served (a short hash of its content); empty when none is."""
     frameworks: int

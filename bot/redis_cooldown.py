@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 0.25
 """How long one try of a Redis call may take: an answer has 3 s, and a slow Redis must not eat
 them (a healthy one answers in a millisecond)."""
-DEFAULT_PREFIX = "guidebot:cooldown:"
 
 # Record where the claimed answer went, if the claim is still ours; index it by message for
 # `deleted`. KEYS: the topic key, the message key. ARGV: claim token, new value, message ID.
@@ -72,7 +71,7 @@ class RedisCooldown:
         client: redis.Redis,
         seconds: float,
         *,
-        prefix: str = DEFAULT_PREFIX,
+        prefix: str,
         on_failure: Callable[[], None] = lambda: None,
     ) -> None:
         self.client = client
@@ -91,7 +90,7 @@ class RedisCooldown:
         url: str,
         seconds: float,
         *,
-        prefix: str = DEFAULT_PREFIX,
+        prefix: str,
         on_failure: Callable[[], None] = lambda: None,
     ) -> RedisCooldown:
         """Return a cooldown on the Redis at `url` (`redis://host:port/db`); connects lazily.

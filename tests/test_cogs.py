@@ -14,13 +14,11 @@ from tests.conftest import KIND_CHOICES, SHIPPED_GUIDE
 def load_commands():
     async def load():
         store = GuideStore.open(SHIPPED_GUIDE)
-        bot = GuideBot(Config(), store)
-        for extension in EXTENSIONS:
-            await bot.load_extension(extension)
-        commands = bot.tree.get_commands()
-        payloads = [command.to_dict(bot.tree) for command in commands]
-        await bot.close()
-        return commands, payloads
+        async with GuideBot(Config(), store) as bot:
+            for extension in EXTENSIONS:
+                await bot.load_extension(extension)
+            commands = bot.tree.get_commands()
+            return commands, [command.to_dict(bot.tree) for command in commands]
 
     return asyncio.run(load())
 

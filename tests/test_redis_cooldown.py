@@ -137,7 +137,7 @@ async def every_step(cooldown: RedisCooldown) -> None:
 def test_a_redis_that_is_not_there_fails_open_and_is_counted():
     async def scenario():
         failures = Failures()
-        cooldown = RedisCooldown.connect(closed_port_url(), 30, on_failure=failures)
+        cooldown = RedisCooldown.connect(closed_port_url(), 30, prefix="t:", on_failure=failures)
         try:
             await every_step(cooldown)
         finally:

@@ -429,14 +429,21 @@ class DiscordEmulator:
 
     # --- Driving the bot --------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a gateway DISPATCH event to the bot; returns its sequence number."""
-        seq = await self.gateway.dispatch(event, data)
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> int:
+        """Send a gateway DISPATCH event to the bot; returns its sequence number.
+
+        It goes to the shard that serves `data`'s server, or to `shard` when given.
+        """
+        seq = await self.gateway.dispatch(event, data, shard=shard)
         self.notify()
         return seq
 
     async def send_interaction(
-        self, payload: dict[str, Any], *, wait_connected: float | None = 10.0
+        self,
+        payload: dict[str, Any],
+        *,
+        wait_connected: float | None = 10.0,
+        shard: int | None = None,
     ) -> InteractionResult:
         """Dispatch INTERACTION_CREATE with `payload` and return without waiting for the answer.
 
@@ -447,6 +454,7 @@ class DiscordEmulator:
             wait_connected: first wait up to this many seconds for the bot to hold a valid,
                 connected session (a user cannot reach an offline bot). None sends at once;
                 while disconnected the event then waits in the session for a RESUME to replay.
+            shard: send it on this shard's session instead of the one that serves its server.
         """
         if self.endpoint is not None:
             state = InteractionState(payload=payload, sent_at=time.monotonic())
@@ -456,16 +464,18 @@ class DiscordEmulator:
         if wait_connected is not None:
             guild_id = payload.get("guild_id")
             await self.wait_until(
-                lambda: self.gateway.serving(guild_id),
+                lambda: self.gateway.serving(guild_id, shard),
                 timeout=wait_connected,
                 what=f"the bot to be connected to the gateway for server {guild_id}",
             )
         state = InteractionState(payload=payload, sent_at=time.monotonic())
         self.interactions[state.id] = state
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, shard=shard)
         return InteractionResult(self, state)
 
-    async def interact(self, payload: dict[str, Any], *, timeout: float = 5.0) -> InteractionResult:
+    async def interact(
+        self, payload: dict[str, Any], *, timeout: float = 5.0, shard: int | None = None
+    ) -> InteractionResult:
         """Dispatch INTERACTION_CREATE and wait until the bot's callback settles.
 
         Settles means: accepted, or rejected with a status discord.py does not retry. A 429 or
@@ -474,7 +484,7 @@ class DiscordEmulator:
         Raises:
             EmulatorTimeoutError: no settled callback within `timeout`.
         """
-        result = await self.send_interaction(payload)
+        result = await self.send_interaction(payload, shard=shard)
         await self.wait_answer(result, timeout=timeout)
         return result
 

@@ -141,13 +141,20 @@ class Gateway:
         """The shard count the bot identified with last (1 before any IDENTIFY)."""
         return self.session.shard[1] if self.session is not None else 1
 
-    def session_for(self, guild_id: str | int | None) -> GatewaySession | None:
-        """Return the session that gets the events of server `guild_id` (None: a DM)."""
-        return self.shard_sessions.get(shard_for_guild(guild_id, self.shard_count))
+    def session_for(
+        self, guild_id: str | int | None, shard: int | None = None
+    ) -> GatewaySession | None:
+        """Return the session that gets the events of server `guild_id` (None: a DM).
 
-    def serving(self, guild_id: str | int | None) -> bool:
-        """Whether the session for `guild_id`'s shard is valid and on a live connection."""
-        session = self.session_for(guild_id)
+        `shard` overrides Discord's rule, as when a server moves while the shard count changes.
+        """
+        if shard is None:
+            shard = shard_for_guild(guild_id, self.shard_count)
+        return self.shard_sessions.get(shard)
+
+    def serving(self, guild_id: str | int | None, shard: int | None = None) -> bool:
+        """Whether the session for `guild_id` (or `shard`) is valid and on a live connection."""
+        session = self.session_for(guild_id, shard)
         return (
             session is not None
             and session.resumable
@@ -331,8 +338,8 @@ class Gateway:
 
     # --- Sending ----------------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a DISPATCH to the session of the shard that serves `data`'s server.
+    async def dispatch(self, event: str, data: dict[str, Any], *, shard: int | None = None) -> int:
+        """Send a DISPATCH to the session of the shard that serves `data`'s server (or `shard`).
 
         A session that is disconnected keeps the event for replay on RESUME.
 
@@ -342,9 +349,10 @@ class Gateway:
         Raises:
             RuntimeError: no session serves that shard (the bot has not identified for it).
         """
-        session = self.session_for(data.get("guild_id"))
+        session = self.session_for(data.get("guild_id"), shard)
         if session is None:
-            shard = shard_for_guild(data.get("guild_id"), self.shard_count)
+            if shard is None:
+                shard = shard_for_guild(data.get("guild_id"), self.shard_count)
             raise RuntimeError(f"no gateway session for shard {shard}: wait for it to identify")
         return await self._dispatch(session, event, data)
 
