@@ -45,6 +45,8 @@ DEFAULT_HEARTBEAT_INTERVAL_MS = 41_250
 NOT_RESUMABLE_CLOSE_CODES = frozenset({4007, 4009, 4004, 4010, 4011, 4012, 4013, 4014})
 """Close codes after which Discord no longer accepts a RESUME of the session."""
 INVALID_SHARD = 4010
+CLOSE_TIMEOUT_SECONDS = 5
+"""How long a close handshake may take before the emulator drops the connection."""
 
 
 def shard_for_guild(guild_id: str | int | None, shard_count: int) -> int:
@@ -82,6 +84,10 @@ class Connection:
     """The emulator closed or cut it (a fault), rather than the bot."""
     retiring: bool = False
     """It got op 7 or op 9: Discord sends nothing more on it."""
+    handler: asyncio.Task[Any] | None = None
+    """The task that serves the connection (and reads from it)."""
+    ended: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the connection's handler has finished."""
 
     @property
     def live(self) -> bool:
@@ -190,6 +196,7 @@ class Gateway:
             ws=ws,
             transport=request.transport,
             query=dict(request.query),
+            handler=asyncio.current_task(),
         )
         self.connections.append(connection)
         self._frame("open", connection, d=dict(request.query))
@@ -211,6 +218,7 @@ class Gateway:
                     await self._close(connection, 4002, "Error while decoding payload.")
         finally:
             connection.closed = True
+            connection.ended.set()
             connection.close_code = ws.close_code
             session = connection.session
             if session is not None and session.connection is connection:
@@ -384,8 +392,26 @@ class Gateway:
         if connection.session is not None and code in NOT_RESUMABLE_CLOSE_CODES:
             connection.session.resumable = False
         with contextlib.suppress(ConnectionError, RuntimeError, TimeoutError):
-            async with asyncio.timeout(5):
-                await connection.ws.close(code=code, message=reason.encode())
+            async with asyncio.timeout(CLOSE_TIMEOUT_SECONDS):
+                if asyncio.current_task() is connection.handler:
+                    await connection.ws.close(code=code, message=reason.encode())
+                else:
+                    await self._close_from_outside(connection, code, reason)
+        if not connection.ws.closed and connection.transport is not None:
+            connection.transport.abort()  # type: ignore[attr-defined]  # the bot never replied
+
+    @staticmethod
+    async def _close_from_outside(connection: Connection, code: int, reason: str) -> None:
+        """Send the close frame and let the handler read the bot's reply, as Discord does.
+
+        aiohttp's `ws.close()`, called while another task waits in `receive()`, drops the TCP
+        connection right after the frame: the bot's reply then hits a dead socket, and it reads
+        close code 1006 instead of ours (and would reconnect after a final 4004).
+        """
+        if connection.ws.closed:
+            return
+        await connection.ws._writer.close(code, reason.encode())  # type: ignore[union-attr]
+        await connection.ended.wait()
 
     def _frame(self, direction: str, connection: Connection, **fields: Any) -> None:
         self.frames.append(
