@@ -64,6 +64,9 @@ class GuideBot(commands.AutoShardedBot):
     def __init__(self, config: Config, store: GuideStore) -> None:
         _quiet_irrelevant_warnings()
         self.metrics = Metrics()
+        sharding: dict[str, Any] = {"shard_count": config.shard_count}
+        if config.shard_ids:  # none means all; discord.py's stubs take only a list
+            sharding["shard_ids"] = list(config.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -76,8 +79,7 @@ class GuideBot(commands.AutoShardedBot):
             allowed_mentions=NO_PINGS,
             tree_cls=GuideTree,
             http_trace=self.metrics.response_trace(),
-            shard_count=config.shard_count,
-            shard_ids=list(config.shard_ids) or None,
+            **sharding,
         )
         self.config = config
         self.store = store

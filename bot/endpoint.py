@@ -195,7 +195,11 @@ def health(bot: GuideBot) -> Health:
     There is no gateway, so no shard: `connected` means logged in over REST.
     """
     return replace(
-        bot.health(), connected=bot.application_id is not None, shards_ready=0, shard_count=0
+        bot.health(),
+        connected=bot.application_id is not None,
+        shards_ready=0,
+        shard_count=0,
+        shards={},
     )
 
 

@@ -129,7 +129,7 @@ def test_serve_answers_healthz_and_metrics_on_the_same_port(
                     assert response.status == 200
                     metrics = await response.text()
             assert health["connected"] is True
-            assert (health["shards_ready"], health["shard_count"]) == (0, 0)
+            assert (health["shards_ready"], health["shard_count"], health["shards"]) == (0, 0, {})
             assert health["frameworks"] > 0
             assert health["guide_version"]
             answered = 'guidebot_interactions_total{command="framework",outcome="answered"} 1.0'

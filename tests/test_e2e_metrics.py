@@ -124,6 +124,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
                 "connected": True,
                 "shards_ready": 1,
                 "shard_count": 1,
+                "shards": {"0": True},
                 "guide_version": SHIPPED_VERSION,
                 "frameworks": SHIPPED_FRAMEWORKS,
             }
@@ -172,6 +173,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
             assert not math.isnan(latency)
             assert 0 <= latency < 1
             assert parsed["guidebot_insight_dropped_total", ()] == 0
+            assert parsed["guidebot_cooldown_redis_failures_total", ()] == 0
 
             lines = interaction_lines(bot)
             assert len(lines) == 10
@@ -189,6 +191,7 @@ def test_metrics_count_every_outcome_and_healthz_follows_the_gateway(
                 "connected": False,
                 "shards_ready": 0,
                 "shard_count": 1,
+                "shards": {"0": False},
                 "guide_version": SHIPPED_VERSION,  # reloaded above, unchanged
                 "frameworks": SHIPPED_FRAMEWORKS,
             }

@@ -15,6 +15,7 @@ from tests.emulator.harness import BOT_COMMAND, run_to_exit, running_bot
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.records import InteractionResult
 from tests.test_e2e_abuse import public_messages, title
+from tests.test_e2e_metrics import free_port, get, samples, wait_health
 from tests.test_redis_cooldown import closed_port_url
 
 pytestmark = pytest.mark.e2e
@@ -82,8 +83,14 @@ def test_two_processes_each_serve_their_own_shard_and_one_restarts_alone(emulato
             await sync_globally(emulator)
             guilds = place_servers(emulator, 2)
             on = {shard: [g for g, s in guilds.items() if s == shard] for shard in (0, 1)}
-            first_command = run_command("--shard-count", "2", "--shard-ids", "0")
-            second_command = run_command("--shard-count", "2", "--shard-ids", "1")
+            ports = free_port(), free_port()
+            health = [f"http://127.0.0.1:{port}" for port in ports]
+            first_command = run_command(
+                "--shard-count", "2", "--shard-ids", "0", "--metrics-port", str(ports[0])
+            )
+            second_command = run_command(
+                "--shard-count", "2", "--shard-ids", "1", "--metrics-port", str(ports[1])
+            )
             async with running_bot(
                 emulator,
                 config_text=CONFIG,
@@ -103,6 +110,10 @@ def test_two_processes_each_serve_their_own_shard_and_one_restarts_alone(emulato
                     assert identified_shards(emulator) == [[0, 2], [1, 2]]
                     assert "serving shard 0 of 2 (Discord recommends 1)" in first.log()
                     assert "serving shard 1 of 2 (Discord recommends 1)" in second.log()
+                    for base, shard in zip(health, ("0", "1"), strict=True):
+                        body = await wait_health(emulator, base, 200)
+                        assert body["shards"] == {shard: True}
+                        assert (body["shards_ready"], body["shard_count"]) == (1, 1)
                     assert_answered_once(emulator, await ask_everywhere(emulator, list(guilds)))
                 first_session = emulator.gateway.shard_sessions[0]
 
@@ -125,7 +136,8 @@ def test_two_processes_each_serve_their_own_shard_and_one_restarts_alone(emulato
                     assert first_session.connection.live
                     assert identified_shards(emulator) == [[0, 2], [1, 2], [1, 2]]
                     assert emulator.gateway.resume_count == 0
-                    assert "shard 0 is ready" in first.log()
+                    assert (await wait_health(emulator, health[0], 200))["shards"] == {"0": True}
+                    assert (await wait_health(emulator, health[1], 200))["shards"] == {"1": True}
 
     asyncio.run(scenario())
 
@@ -237,7 +249,7 @@ async def ask_through_both_shards(emu: DiscordEmulator, guild: str) -> list[Inte
     return results
 
 
-async def run_two_processes(emu, tmp_path, config_text, scenario):
+async def run_two_processes(emu, tmp_path, config_text, scenario, first_flags=()):
     async with emu:
         await sync_globally(emu)
         guild = emu.make_guild(shard=0, shard_count=2)
@@ -245,7 +257,7 @@ async def run_two_processes(emu, tmp_path, config_text, scenario):
             running_bot(
                 emu,
                 config_text=config_text,
-                command=run_command("--shard-count", "2", "--shard-ids", "0"),
+                command=run_command("--shard-count", "2", "--shard-ids", "0", *first_flags),
                 synced=False,
                 shards=[0],
                 workdir=tmp_path / "first",
@@ -289,13 +301,19 @@ def test_without_redis_each_process_keeps_its_own_cooldown(emulator, tmp_path):
     asyncio.run(run_two_processes(emulator, tmp_path, CONFIG, scenario))
 
 
-def test_a_redis_that_is_down_lets_every_answer_through(emulator, tmp_path):
+def test_a_redis_that_is_down_lets_every_answer_through_and_is_counted(emulator, tmp_path):
+    port = free_port()
+
     async def scenario(guild, first, second):
         answers = await ask_through_both_shards(emulator, guild)
         assert [title(answer) for answer in answers] == ["Flask", "Flask"]
         assert all(not answer.ephemeral for answer in answers)
         for bot in (first, second):
             assert "the shared cooldown's Redis failed (claim), answering anyway" in bot.log()
+        status, text = await get(f"http://127.0.0.1:{port}/metrics")
+        assert status == 200
+        assert samples(text)["guidebot_cooldown_redis_failures_total", ()] == 1
 
     config = redis_config(closed_port_url(), "unused:")
-    asyncio.run(run_two_processes(emulator, tmp_path, config, scenario))
+    flags = ("--metrics-port", str(port))
+    asyncio.run(run_two_processes(emulator, tmp_path, config, scenario, flags))

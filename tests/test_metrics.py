@@ -14,7 +14,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.metrics import COMMANDS, MAX_PENDING, OUTCOMES, Health, Metrics, routes, serving
 
 HEALTHY = Health(
-    connected=True, shards_ready=1, shard_count=1, guide_version="7f9f899d", frameworks=14
+    connected=True,
+    shards_ready=1,
+    shard_count=1,
+    shards={"0": True},
+    guide_version="7f9f899d",
+    frameworks=14,
 )
 
 
@@ -159,6 +164,7 @@ def test_routes_serve_prometheus_text_and_health_json() -> None:
         "guidebot_guide_frameworks",
         "guidebot_gateway_latency_seconds",
         "guidebot_insight_dropped",
+        "guidebot_cooldown_redis_failures",
     } <= set(families)
     assert 'guidebot_guide_reloads_total{result="failed"} 1.0' in text
     assert (health_status, body) == (
@@ -167,6 +173,7 @@ def test_routes_serve_prometheus_text_and_health_json() -> None:
             "connected": True,
             "shards_ready": 1,
             "shard_count": 1,
+            "shards": {"0": True},
             "guide_version": "7f9f899d",
             "frameworks": 14,
         },
