@@ -26,6 +26,9 @@ TIMEOUT_SECONDS = 0.25
 """How long one try of a Redis call may take: an answer has 3 s, and a slow Redis must not eat
 them (a healthy one answers in a millisecond)."""
 
+LOG_EVERY_SECONDS = 60.0
+"""While Redis stays down, how often to say so in the log."""
+
 # Record where the claimed answer went, if the claim is still ours; index it by message for
 # `deleted`. KEYS: the topic key, the message key. ARGV: claim token, new value, message ID.
 _POSTED = """
@@ -80,6 +83,10 @@ class RedisCooldown:
         self.on_failure = on_failure
         self._claims: dict[tuple[int, str], str] = {}
         """The token of each claim this process holds, until its answer is posted or released."""
+        self._logged_at: float | None = None
+        self._unlogged = 0
+        """Failures since the last warning: a Redis that is down warns once a minute, not per
+        answer (the metric counts every one)."""
         self._posted = client.register_script(_POSTED)
         self._deleted = client.register_script(_DELETED)
         self._release = client.register_script(_RELEASE)
@@ -177,4 +184,12 @@ class RedisCooldown:
 
     def _failed(self, step: str, error: Exception) -> None:
         self.on_failure()
-        log.warning("the shared cooldown's Redis failed (%s), answering anyway: %s", step, error)
+        now = time.monotonic()
+        if self._logged_at is not None and now - self._logged_at < LOG_EVERY_SECONDS:
+            self._unlogged += 1
+            return
+        since = f" ({self._unlogged} more since the last warning)" if self._unlogged else ""
+        log.warning(
+            "the shared cooldown's Redis failed (%s), answering anyway: %s%s", step, error, since
+        )
+        self._logged_at, self._unlogged = now, 0

@@ -134,7 +134,7 @@ async def every_step(cooldown: RedisCooldown) -> None:
     await cooldown.release(2, "t")
 
 
-def test_a_redis_that_is_not_there_fails_open_and_is_counted():
+def test_a_redis_that_is_not_there_fails_open_and_is_counted(caplog):
     async def scenario():
         failures = Failures()
         cooldown = RedisCooldown.connect(closed_port_url(), 30, prefix="t:", on_failure=failures)
@@ -146,6 +146,29 @@ def test_a_redis_that_is_not_there_fails_open_and_is_counted():
         assert failures.count == 3
 
     asyncio.run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.redis_cooldown"]
+    assert len(warnings) == 1, "a Redis that is down warns once a minute, not on every answer"
+    assert warnings[0].startswith("the shared cooldown's Redis failed (claim), answering anyway: ")
+
+
+def test_after_a_quiet_minute_the_warning_says_how_many_failed_meanwhile(caplog, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("bot.redis_cooldown.time.monotonic", lambda: clock[0])
+
+    async def scenario():
+        cooldown = RedisCooldown.connect(closed_port_url(), 30, prefix="t:")
+        try:
+            for _ in range(4):
+                await cooldown.claim(1, "t")
+            clock[0] += 61
+            await cooldown.claim(1, "t")
+        finally:
+            await cooldown.close()
+
+    asyncio.run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.redis_cooldown"]
+    assert len(warnings) == 2
+    assert warnings[1].endswith(" (3 more since the last warning)")
 
 
 class TcpProxy:
