@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import BOT_COMMAND, run_to_exit, running_bot
+from tests.emulator.harness import BOT_COMMAND, BotProcess, run_to_exit, running_bot
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.records import InteractionResult
 from tests.test_e2e_abuse import public_messages, title
@@ -26,6 +27,25 @@ CONFIG = '[logging]\nlevel = "INFO"\n'
 
 def run_command(*flags: str) -> tuple[str, ...]:
     return (*BOT_COMMAND, *flags)
+
+
+def serving_shards(
+    emu: DiscordEmulator,
+    workdir: Path,
+    ids: str,
+    *flags: str,
+    count: int = 2,
+    config_text: str = CONFIG,
+) -> AbstractAsyncContextManager[BotProcess]:
+    """Run a bot process with `--shard-count COUNT --shard-ids IDS` until its shards are READY."""
+    return running_bot(
+        emu,
+        config_text=config_text,
+        command=run_command("--shard-count", str(count), "--shard-ids", ids, *flags),
+        synced=False,
+        shards=[int(shard) for shard in ids.split(",")],
+        workdir=workdir,
+    )
 
 
 async def sync_globally(emu: DiscordEmulator) -> None:
@@ -85,27 +105,11 @@ def test_two_processes_each_serve_their_own_shard_and_one_restarts_alone(emulato
             on = {shard: [g for g, s in guilds.items() if s == shard] for shard in (0, 1)}
             ports = free_port(), free_port()
             health = [f"http://127.0.0.1:{port}" for port in ports]
-            first_command = run_command(
-                "--shard-count", "2", "--shard-ids", "0", "--metrics-port", str(ports[0])
-            )
-            second_command = run_command(
-                "--shard-count", "2", "--shard-ids", "1", "--metrics-port", str(ports[1])
-            )
-            async with running_bot(
-                emulator,
-                config_text=CONFIG,
-                command=first_command,
-                synced=False,
-                shards=[0],
-                workdir=tmp_path / "first",
-            ) as first:
-                async with running_bot(
-                    emulator,
-                    config_text=CONFIG,
-                    command=second_command,
-                    synced=False,
-                    shards=[1],
-                    workdir=tmp_path / "second",
+            first_flags = ("--metrics-port", str(ports[0]))
+            second_flags = ("--metrics-port", str(ports[1]))
+            async with serving_shards(emulator, tmp_path / "first", "0", *first_flags) as first:
+                async with serving_shards(
+                    emulator, tmp_path / "second", "1", *second_flags
                 ) as second:
                     assert identified_shards(emulator) == [[0, 2], [1, 2]]
                     assert "serving shard 0 of 2 (Discord recommends 1)" in first.log()
@@ -121,14 +125,7 @@ def test_two_processes_each_serve_their_own_shard_and_one_restarts_alone(emulato
                 assert not emulator.gateway.serving(on[1][0])
                 assert_answered_once(emulator, await ask_everywhere(emulator, on[0]))
 
-                async with running_bot(
-                    emulator,
-                    config_text=CONFIG,
-                    command=second_command,
-                    synced=False,
-                    shards=[1],
-                    workdir=tmp_path / "second-again",
-                ):
+                async with serving_shards(emulator, tmp_path / "second-again", "1", *second_flags):
                     assert_answered_once(emulator, await ask_everywhere(emulator, list(guilds)))
                     # The first process never noticed: the same session, no new IDENTIFY or RESUME.
                     assert emulator.gateway.shard_sessions[0] is first_session
@@ -164,15 +161,7 @@ def test_shard_ids_0_1_of_a_larger_count_serve_those_two_only(emulator, tmp_path
             await sync_globally(emulator)
             guilds = place_servers(emulator, 3)
             served = [guild for guild, shard in guilds.items() if shard in {0, 1}]
-            command = run_command("--shard-count", "3", "--shard-ids", "0,1")
-            async with running_bot(
-                emulator,
-                config_text=CONFIG,
-                command=command,
-                synced=False,
-                shards=[0, 1],
-                workdir=tmp_path,
-            ) as bot:
+            async with serving_shards(emulator, tmp_path, "0,1", count=3) as bot:
                 assert sorted(identified_shards(emulator)) == [[0, 3], [1, 3]]
                 assert "serving shards 0, 1 of 3 (Discord recommends 1)" in bot.log()
                 assert_answered_once(emulator, await ask_everywhere(emulator, served))
@@ -254,22 +243,10 @@ async def run_two_processes(emu, tmp_path, config_text, scenario, first_flags=()
         await sync_globally(emu)
         guild = emu.make_guild(shard=0, shard_count=2)
         async with (
-            running_bot(
-                emu,
-                config_text=config_text,
-                command=run_command("--shard-count", "2", "--shard-ids", "0", *first_flags),
-                synced=False,
-                shards=[0],
-                workdir=tmp_path / "first",
+            serving_shards(
+                emu, tmp_path / "first", "0", *first_flags, config_text=config_text
             ) as first,
-            running_bot(
-                emu,
-                config_text=config_text,
-                command=run_command("--shard-count", "2", "--shard-ids", "1"),
-                synced=False,
-                shards=[1],
-                workdir=tmp_path / "second",
-            ) as second,
+            serving_shards(emu, tmp_path / "second", "1", config_text=config_text) as second,
         ):
             await scenario(guild, first, second)
 
