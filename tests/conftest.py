@@ -83,19 +83,24 @@ REQUIRE_REDIS_ENV = "GUIDEBOT_REQUIRE_REDIS"
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The test Redis's URL; skips (fails under GUIDEBOT_REQUIRE_REDIS=1) when none answers."""
-    url = os.environ.get(REDIS_URL_ENV, DEFAULT_TEST_REDIS_URL)
+def answering_redis() -> str:
+    """Return the test Redis's URL; skip (fail under GUIDEBOT_REQUIRE_REDIS=1) when none answers."""
+    url = os.environ.get(REDIS_URL_ENV) or DEFAULT_TEST_REDIS_URL
     try:
         with redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2) as client:
             client.ping()
     except (redis.RedisError, OSError) as error:
-        reason = f"no Redis answers at {url} ({REDIS_URL_ENV}): {error}"
+        reason = f"no Redis at {url} ({REDIS_URL_ENV}): {error}"
         if os.environ.get(REQUIRE_REDIS_ENV) == "1":
-            pytest.fail(f"{reason}, and {REQUIRE_REDIS_ENV}=1 requires one")
+            pytest.fail(f"{REQUIRE_REDIS_ENV}=1 but {reason}")
         pytest.skip(reason)
     return url
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis's URL (see `answering_redis`)."""
+    return answering_redis()
 
 
 @pytest.fixture

@@ -11,6 +11,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.redis_cooldown import RedisCooldown
+from tests.conftest import (
+    DEFAULT_TEST_REDIS_URL,
+    REDIS_URL_ENV,
+    REPO_ROOT,
+    REQUIRE_REDIS_ENV,
+    answering_redis,
+)
 
 
 class Failures:
@@ -252,3 +259,26 @@ def test_a_redis_that_goes_down_mid_run_fails_open_and_is_counted(
                 await cooldown.close()
 
     asyncio.run(scenario())
+
+
+def test_without_redis_a_test_skips_in_one_line_and_fails_where_it_is_required(monkeypatch):
+    monkeypatch.delenv(REDIS_URL_ENV, raising=False)
+    monkeypatch.delenv(REQUIRE_REDIS_ENV, raising=False)
+    assert DEFAULT_TEST_REDIS_URL == "redis://127.0.0.1:6379/0"
+    url = closed_port_url()
+    monkeypatch.setenv(REDIS_URL_ENV, url)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        answering_redis()
+    assert skipped.value.msg.startswith(f"no Redis at {url} (GUIDEBOT_TEST_REDIS_URL): ")
+    assert "\n" not in skipped.value.msg
+
+    monkeypatch.setenv(REQUIRE_REDIS_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="GUIDEBOT_REQUIRE_REDIS=1 but no Redis at"):
+        answering_redis()
+
+
+def test_ci_requires_redis():
+    ci = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci.index("export GUIDEBOT_REQUIRE_REDIS=1") < next(
+        number for number, line in enumerate(ci) if line.startswith("exec ")
+    )
