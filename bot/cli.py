@@ -28,9 +28,9 @@ from bot.config import (
     TOKEN_ENV,
     Config,
     ConfigError,
+    check_shard_ids,
     load_config,
     port,
-    shard_ids,
     sharding_problem,
 )
 from bot.console import (
@@ -206,7 +206,7 @@ def _shard_ids(text: str) -> tuple[int, ...]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not shard IDs such as 0,1") from None
     try:
-        return shard_ids(ids)
+        return check_shard_ids(ids)
     except ValueError as reason:
         raise argparse.ArgumentTypeError(f"{text!r} {reason}") from None
 

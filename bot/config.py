@@ -149,7 +149,7 @@ def _shard_count(value: int) -> int | None:
     return value or None
 
 
-def shard_ids(value: tuple[int, ...]) -> tuple[int, ...]:
+def check_shard_ids(value: tuple[int, ...]) -> tuple[int, ...]:
     """Return shard IDs sorted; raises ValueError(reason) for a negative or repeated one."""
     if any(shard < 0 for shard in value):
         raise ValueError("must not be negative: shards are numbered from 0")
@@ -212,7 +212,7 @@ class Config:
     )
     shard_count: int | None = setting("sharding", "shard_count", None, check=_shard_count)
     """How many shards the application has in all; None (0): as many as Discord recommends."""
-    shard_ids: tuple[int, ...] = setting("sharding", "shard_ids", (), check=shard_ids)
+    shard_ids: tuple[int, ...] = setting("sharding", "shard_ids", (), check=check_shard_ids)
     """The shards this process serves, sorted; empty: all of them."""
     redis_url: str = setting(
         "cooldown", "redis_url", "", check=url_scheme("redis", "rediss", "unix", empty=True)
