@@ -46,7 +46,7 @@ local topic = redis.call('GET', KEYS[1])
 if not topic then return 0 end
 redis.call('DEL', KEYS[1])
 local current = redis.call('GET', topic)
-if current and tostring(cjson.decode(current)['message_id']) == ARGV[1] then
+if current and cjson.decode(current)['message_id'] == ARGV[1] then
   redis.call('DEL', topic)
 end
 return 1
@@ -135,7 +135,9 @@ class RedisCooldown:
             return await self.claim(channel, topic)
         held = json.loads(current)
         return Recent(
-            at=held["at"], jump_url=held.get("jump_url"), message_id=held.get("message_id")
+            at=held["at"],
+            jump_url=held.get("jump_url"),
+            message_id=int(held["message_id"]) if held.get("message_id") else None,
         )
 
     async def posted(
@@ -145,11 +147,13 @@ class RedisCooldown:
         token = self._claims.pop((channel, topic), None)
         if token is None:
             return
+        # Snowflakes pass 2**53, past what Lua's numbers hold exactly: the ID is kept as text.
+        message = "" if message_id is None else str(message_id)
         value = json.dumps(
-            {"claim": token, "at": time.time(), "jump_url": jump_url, "message_id": message_id}
+            {"claim": token, "at": time.time(), "jump_url": jump_url, "message_id": message}
         )
         keys = [self._key(channel, topic), self._message_key(channel, message_id or 0)]
-        args = [token, value, "" if message_id is None else str(message_id)]
+        args = [token, value, message]
         try:
             await self._posted(keys=keys, args=args)
         except (RedisError, OSError) as error:
@@ -158,7 +162,8 @@ class RedisCooldown:
     async def deleted(self, channel: int, message_id: int) -> None:
         """Forget the answer posted as `message_id`, in every process."""
         try:
-            await self._deleted(keys=[self._message_key(channel, message_id)], args=[message_id])
+            keys = [self._message_key(channel, message_id)]
+            await self._deleted(keys=keys, args=[str(message_id)])
         except (RedisError, OSError) as error:
             self._failed("deleted", error)
 

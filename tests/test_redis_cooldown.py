@@ -101,14 +101,19 @@ def test_release_frees_the_topic_for_every_process(redis_url, redis_prefix):
     asyncio.run(scenario())
 
 
+MESSAGE = 1445123456789012345
+"""A message ID as Discord makes them: past 2**53, where a float (or Lua number) loses digits."""
+
+
 def test_deleting_the_answer_ends_the_cooldown_in_every_process(redis_url, redis_prefix):
     async def scenario():
         async with cooldowns(redis_url, redis_prefix) as (first, second):
             await first.claim(1, "t")
-            await first.posted(1, "t", "https://discord.com/channels/1/1/5", 5)
-            await second.deleted(1, 6)  # another message: nothing happens
+            await first.posted(1, "t", f"https://discord.com/channels/1/1/{MESSAGE}", MESSAGE)
+            assert (await second.claim(1, "t")).message_id == MESSAGE
+            await second.deleted(1, MESSAGE + 1)  # another message: nothing happens
             assert await second.claim(1, "t") is not None
-            await second.deleted(1, 5)
+            await second.deleted(1, MESSAGE)
             assert await second.claim(1, "t") is None
             assert await first.claim(1, "t") is not None
 
