@@ -22,6 +22,7 @@ from aiohttp import web
 from discord import app_commands
 
 from bot import endpoint, insight, replies
+from bot.apart import load_guide_apart
 from bot.bot import EXTENSIONS, GuideBot
 from bot.config import (
     PUBLIC_KEY_ENV,
@@ -368,7 +369,10 @@ def _online(args: argparse.Namespace) -> tuple[Config, GuideStore] | None:
         _fail(f"no Discord token: set {TOKEN_ENV} or [discord] token in config.toml (see README)")
         return None
     _warn_if_token_file_is_shared(config)
-    return config, GuideStore.open(config.guide_path, shown_as=config.guide_shown_as)
+    store = GuideStore.open(
+        config.guide_path, shown_as=config.guide_shown_as, loader=load_guide_apart
+    )
+    return config, store
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,8 +28,33 @@ def guide_version(guide: Guide) -> str:
     The same content gives the same version in any process, on any day; layout, comments and
     anything else the guide does not keep leave it as it is.
     """
-    canonical = json.dumps(_plain(guide), ensure_ascii=False)
-    return hashlib.blake2b(canonical.encode(), digest_size=VERSION_BYTES).hexdigest()
+    digest = hashlib.blake2b(digest_size=VERSION_BYTES)
+    for part in _canonical_json(guide):
+        digest.update(part.encode())
+    return digest.hexdigest()
+
+
+def _canonical_json(guide: Guide) -> Iterator[str]:
+    """Yield `json.dumps(_plain(guide), ensure_ascii=False)` piece by piece.
+
+    One framework at a time: the text of a 10,000-framework guide, and the lists it is made
+    from, would otherwise be built whole only to be hashed, and the memory they took would
+    stay with the process.
+    """
+    for position, name in enumerate(_compared_fields(Guide) or ()):
+        yield "[" if position == 0 else ", "
+        value = getattr(guide, name)
+        if name == "frameworks":
+            for index, framework in enumerate(value):
+                yield ("[" if index == 0 else ", ") + _dumps(_plain(framework))
+            yield "]" if value else "[]"
+        else:
+            yield _dumps(_plain(value))
+    yield "]"
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _plain(value: object) -> object:
@@ -68,7 +94,8 @@ class Snapshot:
     @classmethod
     def of(cls, guide: Guide) -> Snapshot:
         """Build the snapshot of `guide`, with its matcher and version."""
-        return cls(guide, Matcher(guide.frameworks), guide_version(guide))
+        version = guide_version(guide)
+        return cls(guide, Matcher(guide.frameworks), version)
 
     def by_ref(self, ref: str) -> Framework | None:
         """Return the framework behind a reference made by `framework_ref`."""
@@ -103,8 +130,16 @@ class Failure:
 class GuideStore:
     """Holds the current snapshot of a guide file and reloads it on request."""
 
-    def __init__(self, path: Path, snapshot: Snapshot, *, shown_as: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        snapshot: Snapshot,
+        *,
+        shown_as: str | None = None,
+        loader: Callable[[Path], Guide] = load_guide,
+    ) -> None:
         self.path = path
+        self._load = loader
         self.shown_as = shown_as or path.name
         """The path as replies show it; never the server's absolute path."""
         self.current = snapshot
@@ -113,14 +148,23 @@ class GuideStore:
         self._stamp = _stamp(path)
 
     @classmethod
-    def open(cls, path: Path, *, shown_as: str | None = None) -> GuideStore:
+    def open(
+        cls,
+        path: Path,
+        *,
+        shown_as: str | None = None,
+        loader: Callable[[Path], Guide] = load_guide,
+    ) -> GuideStore:
         """Load the guide at `path`; replies call it `shown_as` (by default its file name).
+
+        `loader` reads the file, now and on every reload (the running bot's does so in a child
+        process: `bot.apart`).
 
         Raises:
             GuideError: the file is missing or broken; every problem is listed.
         """
         stamp = _stamp(path)
-        store = cls(path, Snapshot.of(load_guide(path)), shown_as=shown_as)
+        store = cls(path, Snapshot.of(loader(path)), shown_as=shown_as, loader=loader)
         store._stamp = stamp
         return store
 
@@ -131,7 +175,7 @@ class GuideStore:
         """
         stamp = _stamp(self.path)
         try:
-            guide = load_guide(self.path)
+            guide = self._load(self.path)
         except GuideError as error:
             self._stamp = stamp
             self.last_failure = Failure(datetime.now(UTC), by, error)

@@ -1,12 +1,16 @@
 """The guide store: reloads swap the whole guide, a broken file keeps the last good one."""
 
+import hashlib
+import json
 import threading
+from dataclasses import replace
 
 import pytest
 
 from bot import replies
-from bot.guide import GuideError, parse_guide
-from bot.store import GuideStore, Snapshot, guide_version
+from bot.guide import GuideError, load_guide, parse_guide
+from bot.store import VERSION_BYTES, GuideStore, Snapshot, _plain, guide_version
+from tests.conftest import SHIPPED_GUIDE
 from tests.helpers import DJANGO_LANGUAGE_LINE, guide_text, write_guide
 
 RELOADS = 15
@@ -228,3 +232,13 @@ def test_store_answers_during_reloads_come_wholly_from_one_version(path):
     assert len(seen) > 1, "the readers never overlapped a reload"
     for version, *answer in answers:
         assert tuple(answer) == expected[version], version
+
+
+def test_the_version_hashes_the_guide_as_one_canonical_json_text():
+    # It is hashed a framework at a time, but the bytes are those of the whole guide's JSON.
+    guide = load_guide(SHIPPED_GUIDE)
+    whole = json.dumps(_plain(guide), ensure_ascii=False).encode()
+    assert guide_version(guide) == hashlib.blake2b(whole, digest_size=VERSION_BYTES).hexdigest()
+    empty = replace(guide, frameworks=())
+    whole = json.dumps(_plain(empty), ensure_ascii=False).encode()
+    assert guide_version(empty) == hashlib.blake2b(whole, digest_size=VERSION_BYTES).hexdigest()

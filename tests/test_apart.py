@@ -1,0 +1,58 @@
+"""Loading a guide in a forked child gives what loading it here gives, problems included."""
+
+import os
+
+import pytest
+
+from bot import apart
+from bot.apart import load_guide_apart
+from bot.guide import GuideError, load_guide
+from bot.store import GuideStore
+from tests.conftest import SHIPPED_GUIDE
+from tests.helpers import guide_text, write_guide
+
+
+def test_the_child_sends_back_the_guide_as_loaded_here():
+    assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+
+
+def test_the_child_sends_back_every_problem_of_a_broken_guide(tmp_path):
+    path = tmp_path / "guide.yaml"
+    write_guide(path, guide_text(2).replace("    language: Python", "    language: [Python]"))
+    with pytest.raises(GuideError) as here:
+        load_guide(path)
+
+    with pytest.raises(GuideError) as apart_error:
+        load_guide_apart(path)
+
+    assert apart_error.value.problems == here.value.problems
+    assert here.value.problems[0].field == "frameworks[0].language"
+
+
+def test_without_fork_the_guide_is_loaded_here(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+
+
+def test_a_child_that_dies_without_an_answer_leaves_the_loading_to_the_parent(monkeypatch):
+    def die(*_args: object) -> None:
+        os._exit(3)
+
+    monkeypatch.setattr(apart, "_answer", die)
+    assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+
+
+def test_a_store_reloads_with_the_loader_it_was_opened_with(tmp_path):
+    path = tmp_path / "guide.yaml"
+    write_guide(path, guide_text(1))
+    loaded = []
+
+    def loader(where):
+        loaded.append(where)
+        return load_guide_apart(where)
+
+    store = GuideStore.open(path, loader=loader)
+    write_guide(path, guide_text(2))
+    assert store.reload().ok
+    assert loaded == [path, path]
+    assert len(store.current.guide.frameworks) == 2
