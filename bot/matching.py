@@ -178,25 +178,33 @@ class Lookup:
 
 
 class _Letter(NamedTuple):
-    """The keys that start with one letter, sorted by length, then alphabetically."""
+    """The keys that start with one letter, in two orders."""
 
     keys: list[str]
+    """Sorted by length, then alphabetically: a misspelling is compared with a few lengths."""
     lengths: list[int]
-    owners: list[tuple[int, ...]]
-    """Framework indices of each key; none for the name of other software."""
+    bounds: list[tuple[int, int, int]]
+    """(length, first, end) of each length's run of `keys`, shortest first."""
+    alphabetical: list[str]
+    """The same keys alphabetically: those that start with some letters are one slice."""
 
-    def starting(self, start: str, shortest: int) -> Iterable[tuple[int, int, int]]:
-        """Yield (length, low, high) for each length from `shortest` up.
+    @classmethod
+    def of(cls, alphabetical: list[str]) -> _Letter:
+        """Index `alphabetical`, keys that start with one letter, in alphabetical order."""
+        keys = sorted(alphabetical, key=len)
+        lengths = list(map(len, keys))
+        bounds = [
+            (length, bisect.bisect_left(lengths, length), bisect.bisect_right(lengths, length))
+            for length in sorted(set(lengths))
+        ]
+        return cls(keys, lengths, bounds, alphabetical)
 
-        `low` and `high` bound the keys of that length that start with `start`.
-        """
-        low = bisect.bisect_left(self.lengths, shortest)
-        while low < len(self.keys):
-            length = self.lengths[low]
-            end = bisect.bisect_right(self.lengths, length, low)
-            first = bisect.bisect_left(self.keys, start, low, end)
-            yield length, first, bisect.bisect_left(self.keys, start + "\U0010ffff", first, end)
-            low = end
+    def starting(self, start: str) -> list[str]:
+        """Return the keys that start with `start`, alphabetically."""
+        low = bisect.bisect_left(self.alphabetical, start)
+        return self.alphabetical[
+            low : bisect.bisect_left(self.alphabetical, start + "\U0010ffff", low)
+        ]
 
 
 Tier = Callable[[Query, Container[int], int], dict[int, float]]
@@ -235,14 +243,10 @@ class Matcher:
         spellings = _alnum_all(folded)  # "nestjs" as well as "nest": what typos are measured on
         keys = [raw[:-2] if raw[-2:] == "js" and len(raw) > 2 else raw for raw in spellings]
         self._exact = _exact_index(keys, owner_of, count)
+        several = [i for i in range(count) if spellings[i] != folded[i]]  # maybe several words
         words: dict[str, list[int]] = collections.defaultdict(list)
-        several = [i for i in range(count) if spellings[i] != folded[i]]
-        for index, parts in zip(several, map(_WORD.findall, map(folded.__getitem__, several))):  # noqa: B905
-            if len(parts) > 2:  # "Ruby on Rails"
-                parts = list(_word_runs(parts, self._filler))
-            elif parts[-1] == "js":  # "Totre.js": one word, the name's own
-                continue
-            for run in parts:
+        for index, parts in zip(several, _split_all([folded[i] for i in several]), strict=True):
+            for run in parts if len(parts) < 3 else _word_runs(parts, self._filler):
                 if run not in self._filler:
                     words[run].append(index)
         # A word of names, or a run of them ("boot", "aspnet"), names the frameworks it is in.
@@ -271,9 +275,8 @@ class Matcher:
                 partial[word] = tuple(dict.fromkeys((*self._exact[word], *word_owners[word])))
         self._letters: dict[str, _Letter] = {}
         for first, group in itertools.groupby(sorted(partial), operator.itemgetter(0)):
-            ordered = sorted(group, key=len)
-            owners = list(map(partial.__getitem__, ordered))
-            self._letters[first] = _Letter(ordered, list(map(len, ordered)), owners)
+            self._letters[first] = _Letter.of(list(group))
+        self._owners = partial
         # Substrings are looked for in names only (the words of a name are in it), shortest
         # first: one text of them all, so that the search runs in C (`str.find`).
         names = keys[:count]
@@ -355,14 +358,12 @@ class Matcher:
         key = key_of("".join(word for word in read.words if word not in self._filler))
         if len(key) < MIN_PREFIX_LENGTH:
             return None
-        found: dict[int, None] = {}
         letter = self._letters.get(key[0])
-        for _, low, high in letter.starting(key, len(key)) if letter else ():
-            for owners in letter.owners[low:high]:  # type: ignore[union-attr]
-                if not owners:  # other software starts so too
-                    return ()
-                found.update(dict.fromkeys(owners))
-        return tuple(found) if found else None
+        starting = list(map(self._owners.__getitem__, letter.starting(key) if letter else ()))
+        if not all(starting):  # other software starts so too
+            return ()
+        found = tuple(dict.fromkeys(index for owners in starting for index in owners))
+        return found or None
 
     def _by_typo(self, read: Query) -> tuple[int, ...] | None:
         """Return the framework the query's words misspell, when one is clearly closest.
@@ -436,21 +437,20 @@ class Matcher:
 
         Only keys that start with the query's first or second letter are read (a swap of the
         first two letters, or a stray letter before them): a slip at the very first letter is
-        rare, and not forgiven. With `prefix`, the query (at least 4 letters) is compared with
-        the beginning of each longer key, as typed so far ("djagn": "djang").
+        rare, and not forgiven. With `prefix`, the query (at least 4
+        letters) is compared with the beginning of each longer key, as typed so far ("djagn":
+        "djang").
         """
         found: dict[str, tuple[str, int, tuple[int, ...]]] = {}
         keys: list[str] = []
-        owners: list[tuple[int, ...]] = []
         if prefix:
             # Beginnings are many more than whole names: their first three letters must be
             # right, or two of them swapped.
             starts = (query[:3], query[0] + query[2] + query[1], query[1] + query[0] + query[2])
             for start in dict.fromkeys(starts):
                 letter = self._letters.get(start[0])
-                for _, low, high in letter.starting(start, len(query) + 1) if letter else ():
-                    keys += letter.keys[low:high]  # type: ignore[union-attr]
-                    owners += letter.owners[low:high]  # type: ignore[union-attr]
+                if letter is not None:
+                    keys += [key for key in letter.starting(start) if len(key) > len(query)]
         else:
             for first in dict.fromkeys(query[:2]):
                 letter = self._letters.get(first)
@@ -458,14 +458,18 @@ class Matcher:
                     low = bisect.bisect_left(letter.lengths, len(query) - max_distance)
                     high = bisect.bisect_right(letter.lengths, len(query) + max_distance, low)
                     keys += letter.keys[low:high]
-                    owners += letter.owners[low:high]
         choices = [key[: len(query)] for key in keys] if prefix else keys
-        for _, distance, position in process.extract_iter(
-            query, choices, scorer=OSA.distance, processor=None, score_cutoff=max_distance
+        for _, distance, position in process.extract(
+            query,
+            choices,
+            scorer=OSA.distance,
+            processor=None,
+            score_cutoff=max_distance,
+            limit=None,
         ):
             key = keys[position]
             if key not in found or distance < found[key][1]:
-                found[key] = (key, int(distance), owners[position])
+                found[key] = (key, int(distance), self._owners[key])
         return list(found.values())
 
     # Autocomplete
@@ -508,11 +512,10 @@ class Matcher:
                 break
             scores = tier(read, chosen, limit - len(chosen))
             fresh = sorted(
-                (index for index in scores if index not in chosen),
-                key=lambda index: (-scores[index], index),
+                [(-score, index) for index, score in scores.items() if index not in chosen]
             )
-            for index in fresh[: limit - len(chosen)]:
-                chosen[index] = scores[index]
+            for score, index in fresh[: limit - len(chosen)]:
+                chosen[index] = -score
         return [self._suggestion(index, score) for index, score in chosen.items()]
 
     def _exact_scores(self, read: Query, _chosen: Container[int], _need: int) -> dict[int, float]:
@@ -548,17 +551,34 @@ class Matcher:
         """
         key = read.key
         scores: dict[int, float] = {}
-        fresh = 0
         letter = self._letters.get(key[0])
-        for length, low, high in letter.starting(key, len(key)) if letter else ():
-            if fresh >= need:
+        if letter is None:
+            return scores
+        fresh, last_length = 0, 0
+        for length, owners in self._by_length_starting(letter, key):
+            if fresh >= need and length > last_length:
                 break
-            for owners in letter.owners[low:high]:  # type: ignore[union-attr]
-                for index in owners:
-                    if index not in scores:
-                        scores[index] = 200.0 * len(key) / (len(key) + length)
-                        fresh += index not in chosen
+            last_length = length
+            for index in owners:
+                if index not in scores:
+                    scores[index] = 200.0 * len(key) / (len(key) + length)
+                    fresh += index not in chosen
         return scores
+
+    def _by_length_starting(
+        self, letter: _Letter, key: str
+    ) -> Iterable[tuple[int, tuple[int, ...]]]:
+        """Yield (length, owners) of the keys that start with `key`, shortest first."""
+        if len(key) > MIN_WORD_LENGTH:  # few keys start so: sort them by length
+            keys = sorted(letter.starting(key), key=len)
+            yield from zip(map(len, keys), map(self._owners.__getitem__, keys), strict=True)
+            return
+        # Many do: read one length at a time, each length's keys a slice.
+        for length, first, end in letter.bounds[bisect.bisect_left(letter.bounds, (len(key),)) :]:
+            low = bisect.bisect_left(letter.keys, key, first, end)
+            high = bisect.bisect_left(letter.keys, key + "\U0010ffff", low, end)
+            for owners in map(self._owners.__getitem__, letter.keys[low:high]):
+                yield length, owners
 
     def _substring_scores(self, read: Query, chosen: Container[int], need: int) -> dict[int, float]:
         """Score the names that contain the query, shortest first, as `_prefix_scores` does."""
@@ -669,6 +689,9 @@ _DOT_NET = re.compile(r"dot\s*net")
 _WORD = re.compile(r"[^\W_]+")
 """A word: a run of letters and digits, the characters `name_key` keeps."""
 _NOT_ALNUM = re.compile(r"[^\w\n]|_")
+_ASCII_SPACED = str.maketrans(
+    {chr(c): " " for c in range(128) if not chr(c).isalnum() and chr(c) != "\n"}
+)
 _NOT_ASCII_ALNUM = str.maketrans(
     "", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum() and chr(c) != "\n")
 )
@@ -701,6 +724,14 @@ def _fold_all(texts: list[str]) -> list[str]:
     if len(folded) != len(texts):  # a name with a line break: rare, and slower
         return [fold(text) for text in texts]
     return folded
+
+
+def _split_all(folded: list[str]) -> list[list[str]]:
+    """Return the words of each folded text (as `_words` gives them), in one pass."""
+    joined = "\n".join(folded)
+    if not folded or not joined.isascii():
+        return list(map(_words, folded))
+    return [line.split() for line in joined.translate(_ASCII_SPACED).split("\n")]
 
 
 def _alnum_all(folded: list[str]) -> list[str]:
