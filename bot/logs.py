@@ -14,8 +14,11 @@ sees it. The factory rewrites the record in place:
   traceback frames, so whatever renders it (`Formatter.formatException`, the `traceback` module,
   `str(exc)`) prints what the original would have, with the token replaced.
 
-Attributes passed with `extra=` are set after the factory runs and are not redacted: they are
-our own code's choice, and our code never puts the token there.
+- what a caller passes with `extra=` (such as the JSON format's `fields`): `Logger.makeRecord`
+  sets those after the factory returns, by item assignment on the record's `__dict__`, so the
+  factory gives the record a `__dict__` that redacts the strings (also inside dicts, lists and
+  tuples) assigned to it that way. Attributes set as attributes bypass it (CPython stores them
+  directly): those are logging's own, rendered from what was already redacted.
 """
 
 from __future__ import annotations
@@ -34,8 +37,6 @@ REDACTED = "[token]"
 MIN_SECRET_LENGTH = 20
 """A token's last part (its HMAC) is secret on its own; shorter ones are not worth hunting."""
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-
-ExcInfo = tuple[type[BaseException], BaseException, Any]
 
 
 def setup_logging(config: Config) -> None:
@@ -86,6 +87,9 @@ def redact_token(token: str) -> None:
     def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
         _redact_record(record, secrets)
+        extras = _RedactingAttributes(record.__dict__)
+        extras.redact = _redactor(secrets)
+        record.__dict__ = extras
         return record
 
     logging.setLogRecordFactory(redacting_factory)
@@ -119,6 +123,26 @@ def _redact_record(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
         if redact(text) != text:
             stand_in = _stand_in(raised, redact, {})
             record.exc_info = (type(stand_in), stand_in, stand_in.__traceback__)
+
+
+class _RedactingAttributes(dict[str, Any]):
+    """A log record's `__dict__` that redacts what `extra=` puts in it."""
+
+    redact: Callable[[str], str]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, _scrub(value, self.redact))
+
+
+def _scrub(value: Any, redact: Callable[[str], str]) -> Any:
+    """Return `value` with `redact` applied to its strings, in dicts, lists and tuples too."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _scrub(item, redact) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_scrub(item, redact) for item in value)
+    return value
 
 
 def _redactor(secrets: tuple[str, ...]) -> Callable[[str], str]:

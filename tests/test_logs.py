@@ -34,6 +34,7 @@ class RecordDumper(logging.Formatter):
                 "exc": self.formatException(record.exc_info) if record.exc_info else None,
                 "exc_str": str(record.exc_info[1]) if record.exc_info else None,
                 "stack": record.stack_info,
+                "extra": repr(getattr(record, "note", None)),
             }
         )
 
@@ -126,6 +127,10 @@ CASES: dict[str, tuple[Emit, str]] = {
     "log.exception": (log_exception, f"request failed for Bot {REDACTED}"),
     "exc_info": (log_exc_info, f"request failed for Bot {REDACTED}"),
     "stack_info": (log_stack_info, f"connect(token='{REDACTED}')"),
+    "extra": (
+        lambda log: log.info("noted", extra={"note": (f"Bot {TOKEN}", {"header": TOKEN})}),
+        "noted",
+    ),
 }
 
 
@@ -243,3 +248,18 @@ def test_json_lines_carry_no_token_in_messages_arguments_or_tracebacks(
     for entry in (failed, identify):
         assert TOKEN not in json.dumps(entry)
         assert SECRET not in json.dumps(entry)
+
+
+def test_extra_fields_reach_the_json_log_redacted() -> None:
+    capture = Capture(JsonFormatter())
+    redact_token(TOKEN)
+    fields = {"command": "framework", "query": f"bot {TOKEN}", "seen": [TOKEN, 3]}
+
+    capture.log.info("looked up", extra={"fields": fields})
+
+    entry = json.loads(capture.text())
+    assert (entry["command"], entry["query"], entry["seen"]) == (
+        "framework",
+        f"bot {REDACTED}",
+        [REDACTED, 3],
+    )
