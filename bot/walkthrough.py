@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from bot.custom_ids import framework_ref
 from bot.guide import Framework, Guide, Resource, ResourceKind
 
-# Menu values. Framework keys hold only letters and digits, so none of these can clash with one;
-# languages go by their position, since a language name may hold anything and be long.
+# Menu values. Frameworks go by `framework_ref` (hex digits, so none of these can clash with one):
+# a key can fold longer than the 100 characters of a value ("ß" is "ss"). Languages go by their
+# position, since a language name may hold anything and be long.
 LANGUAGE_PREFIX = "language:"
 PREVIOUS_PAGE = "page:previous"
 MORE = "page:more"
@@ -127,7 +129,7 @@ class Walkthrough:
         return replace(self, step=STEPS[STEPS.index(self.step) - 1], page=0)
 
     def choose(self, value: str) -> Walkthrough:
-        """Apply a menu choice: a language, a framework key, or a move between menu pages.
+        """Apply a menu choice: a language, a framework reference, or a move between menu pages.
 
         A choice moves on to the next step; a value that is not on offer (a stale menu, a
         reloaded guide) leaves the state as it is.
@@ -144,8 +146,10 @@ class Walkthrough:
                 return replace(
                     self, language=language, framework_key=None, step=Step.FRAMEWORK, page=0
                 )
-        if self.step is Step.FRAMEWORK and self._language_frameworks(value):
-            return replace(self, framework_key=value, step=Step.RESOURCES)
+        if self.step is Step.FRAMEWORK and self.language is not None:
+            for framework in self.guide.choices_for(self.language):
+                if framework_ref(framework.key) == value:
+                    return replace(self, framework_key=framework.key, step=Step.RESOURCES)
         return self
 
     def options(self) -> OptionPage | None:
@@ -159,7 +163,7 @@ class Walkthrough:
         elif self.step is Step.FRAMEWORK and self.language is not None:
             prompt = f"Choose a framework for {self.language}"
             everything = [
-                Option(label=fw.name, value=fw.key, description=fw.summary)
+                Option(label=fw.name, value=framework_ref(fw.key), description=fw.summary)
                 for fw in self.guide.choices_for(self.language)
             ]
         else:
@@ -182,11 +186,6 @@ class Walkthrough:
             if self.language.casefold() in folded:
                 return f"{LANGUAGE_PREFIX}{folded.index(self.language.casefold())}"
             return None
-        if self.step is Step.FRAMEWORK:
-            return self.framework_key
+        if self.step is Step.FRAMEWORK and self.framework_key is not None:
+            return framework_ref(self.framework_key)
         return None
-
-    def _language_frameworks(self, key: str) -> bool:
-        framework = self.guide.framework(key)
-        language = self.language
-        return framework is not None and language is not None and framework.is_for(language)

@@ -3,6 +3,7 @@ from dataclasses import replace
 import pytest
 
 from bot import replies
+from bot.custom_ids import framework_ref
 from bot.guide import Guide, Resource, ResourceKind
 from bot.payload import callback_body
 from bot.walkthrough import (
@@ -46,7 +47,8 @@ def test_walkthrough_choosing_a_language_moves_to_its_frameworks(guide):
 
 
 def test_walkthrough_choosing_a_framework_shows_its_resources(guide):
-    walk = Walkthrough(guide, step=Step.FRAMEWORK, language="Python").choose("django")
+    walk = Walkthrough(guide, step=Step.FRAMEWORK, language="Python")
+    walk = walk.choose(framework_ref("django"))
     assert walk.step is Step.RESOURCES
     assert walk.framework is not None
     assert walk.framework.name == "Django"
@@ -56,7 +58,7 @@ def test_walkthrough_choosing_a_framework_shows_its_resources(guide):
 
 def test_walkthrough_ignores_a_framework_of_another_language(guide):
     walk = Walkthrough(guide, step=Step.FRAMEWORK, language="Python")
-    assert walk.choose("express") == walk
+    assert walk.choose(framework_ref("express")) == walk
 
 
 @pytest.mark.parametrize("value", ["", "language:99", "language:x", "nonsense", "language:-1"])
@@ -117,7 +119,7 @@ def test_a_framework_also_for_a_language_is_offered_after_that_languages_own():
     assert walk.language == "JavaScript"
     assert menu is not None
     assert [o.label for o in menu.options] == ["Node.js", "NestJS"]
-    chosen = walk.choose("nest")
+    chosen = walk.choose(framework_ref("nest"))
     assert chosen.step is Step.RESOURCES
     assert chosen.framework is not None
     assert chosen.framework.name == "NestJS"
@@ -125,9 +127,8 @@ def test_a_framework_also_for_a_language_is_offered_after_that_languages_own():
     typescript = Walkthrough(guide, step=Step.FRAMEWORK, language="TypeScript").options()
     assert typescript is not None
     assert [o.label for o in typescript.options] == ["NestJS"]
-    assert Walkthrough(guide, step=Step.FRAMEWORK, language="Python").choose("nest").step is (
-        Step.FRAMEWORK
-    )
+    python = Walkthrough(guide, step=Step.FRAMEWORK, language="Python")
+    assert python.choose(framework_ref("nest")) == python
 
 
 def test_a_language_only_a_framework_is_also_for_is_still_offered():
@@ -200,3 +201,25 @@ def test_the_study_step_starts_with_the_first_resource_of_the_beginners_kind(res
     assert walk.start_here is not None
     assert walk.start_here.title == start
     assert replace(walk, framework_key=None).start_here is None
+
+
+@pytest.mark.parametrize(
+    "name", ["ß" * 80, "\ufdfa" * 80, "\u337f" * 80], ids=["sharp-s", "ligature", "square"]
+)
+def test_a_name_whose_key_folds_longer_than_100_characters_is_still_a_menu_choice(name):
+    # 80 characters, as the guide allows, that NFKC and casefold grow ("ß" is "ss") past the
+    # 100 characters Discord takes in a select option's value.
+    guide = make_guide(make_framework(name, "German"), languages=("German",))
+    walk = Walkthrough(guide, step=Step.LANGUAGE).choose(f"{LANGUAGE_PREFIX}0")
+    body = callback_body(replies.walkthrough_reply(walk, owner=1))
+    assert [str(problem) for problem in message_problems(body["data"])] == []
+
+    menu = walk.options()
+    assert menu is not None
+    (option,) = menu.options
+    chosen = walk.choose(option.value)
+
+    assert chosen.step is Step.RESOURCES
+    assert chosen.framework is not None
+    assert chosen.framework.name == name
+    assert chosen.back().selected() == option.value
