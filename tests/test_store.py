@@ -1,16 +1,12 @@
 """The guide store: reloads swap the whole guide, a broken file keeps the last good one."""
 
-import hashlib
-import json
 import threading
-from dataclasses import replace
 
 import pytest
 
 from bot import replies
-from bot.guide import GuideError, load_guide, parse_guide
-from bot.store import VERSION_BYTES, GuideStore, Snapshot, _plain, guide_version
-from tests.conftest import SHIPPED_GUIDE
+from bot.guide import GuideError, parse_guide
+from bot.store import GuideStore, Snapshot, guide_version
 from tests.helpers import DJANGO_LANGUAGE_LINE, guide_text, write_guide
 
 RELOADS = 15
@@ -234,11 +230,9 @@ def test_store_answers_during_reloads_come_wholly_from_one_version(path):
         assert tuple(answer) == expected[version], version
 
 
-def test_the_version_hashes_the_guide_as_one_canonical_json_text():
-    # It is hashed a framework at a time, but the bytes are those of the whole guide's JSON.
-    guide = load_guide(SHIPPED_GUIDE)
-    whole = json.dumps(_plain(guide), ensure_ascii=False).encode()
-    assert guide_version(guide) == hashlib.blake2b(whole, digest_size=VERSION_BYTES).hexdigest()
-    empty = replace(guide, frameworks=())
-    whole = json.dumps(_plain(empty), ensure_ascii=False).encode()
-    assert guide_version(empty) == hashlib.blake2b(whole, digest_size=VERSION_BYTES).hexdigest()
+def test_the_same_guide_keeps_its_version_across_processes_and_releases():
+    # Pinned values: a moderator compares the version they see with yesterday's, and two bots
+    # on one database compare theirs. Changing how versions are computed changes every
+    # server's version on upgrade: if that is meant, say so in the release notes and pin anew.
+    assert version_of(guide_text(1)) == "604f8014"
+    assert version_of(guide_text(2, extra="Gin")) == "7bda9543"
