@@ -187,40 +187,41 @@ async def gateway_bot(
     return figures
 
 
-async def http_rates(command: Sequence[str]) -> dict[int, loadgen.Step]:
-    """Return the rate one worker, then two on one port, sustain at p99 under the bound.
+async def http_rates() -> dict[int, dict[str, loadgen.Step]]:
+    """Return the rate the floor and guidebot sustain at p99 under the bound, by worker count.
 
-    The commands are registered first with `guidebot sync`, so the floor and guidebot get the
-    very same signed requests.
+    Both run at once, one worker each and then two each on one port, and the load generator
+    takes turns between them, so the rest of the machine's load falls on both alike. The
+    commands are registered first with `guidebot sync`, so both get the very same requests.
     """
     rates = {}
     emu = DiscordEmulator()
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(emu)
         config = str(REPO_ROOT / "config.example.toml")
-        code, _out, err = await run_to_exit(
-            emu, "--config", config, "sync", "--guild", emu.guild_id
-        )
+        code, _, err = await run_to_exit(emu, "--config", config, "sync", "--guild", emu.guild_id)
         if code:
             raise RuntimeError(f"guidebot sync failed: {err}")
-        port = "0"
+        ports = {"floor": "0", "guidebot": "0"}
+        commands = {"floor": FLOOR_COMMAND, "guidebot": SERVE_COMMAND}
         for workers in (1, 2):
-            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            await stack.enter_async_context(
-                running_bot(
-                    emu,
-                    http=True,
-                    command=[part.replace("{port}", port) for part in command],
-                    config_text=guidebot_config(emu),
-                    workdir=directory,
-                    synced=False,
+            targets = {}
+            for name, command in commands.items():
+                directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                await stack.enter_async_context(
+                    running_bot(
+                        emu,
+                        http=True,
+                        command=[part.replace("{port}", ports[name]) for part in command],
+                        config_text=guidebot_config(emu),
+                        workdir=directory,
+                        synced=False,
+                    )
                 )
-            )
-            url = emu.endpoint.url if emu.endpoint else ""
-            port = url.rsplit(":", 1)[1].split("/")[0]
-            rates[workers], _steps = await loadgen.max_rate(
-                url, signed_requests(emu, url), p99_ms=P99_BOUND_MS, start=200.0
-            )
+                url = emu.endpoint.url if emu.endpoint else ""
+                ports[name] = url.rsplit(":", 1)[1].split("/")[0]
+                targets[name] = (url, signed_requests(emu, url))
+            rates[workers] = await loadgen.max_rates(targets, p99_ms=P99_BOUND_MS, start=200.0)
     return rates
 
 
@@ -299,15 +300,13 @@ async def gateway_table() -> None:
 
 
 async def http_table() -> None:
-    print("HTTP mode: the floor endpoint ...", file=sys.stderr)
-    floor = await http_rates(FLOOR_COMMAND)
-    print("HTTP mode: guidebot serve ...", file=sys.stderr)
-    served = await http_rates(SERVE_COMMAND)
+    print("HTTP mode: the floor endpoint and guidebot serve, in turns ...", file=sys.stderr)
+    rates = await http_rates()
     print("\n| HTTP mode, /framework | floor endpoint | guidebot serve | ratio | target |")
     print("|---|---|---|---|---|")
-    for workers in (1, 2):
+    for workers, found in rates.items():
         what = f"{workers} worker{'s' if workers > 1 else ''}"
-        low, high = floor[workers], served[workers]
+        low, high = found["floor"], found["guidebot"]
         print(ratio_row(f"interactions/s at p99 < 100 ms, {what}", low.rate, high.rate, "/s", 0.5))
         print(
             pair_row(

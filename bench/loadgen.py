@@ -2,8 +2,9 @@
 
 Requests are sent at a fixed rate whatever the server does, over keep-alive connections, from
 pre-built bytes (signed once, ahead of time); each latency counts from when the request was due,
-so a server that falls behind shows it (no coordinated omission). `max_rate` searches for the
-highest rate whose p99 stays under a bound, in a bounded number of steps.
+so a server that falls behind shows it (no coordinated omission). `max_rates` searches for the
+highest rate whose p99 stays under a bound, in a bounded number of steps, for several
+servers in turn.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 CONNECTIONS = 64
@@ -119,35 +121,70 @@ async def run_rate(url: str, requests: Sequence[bytes], rate: float) -> Step:
     )
 
 
-async def max_rate(
-    url: str, requests: Sequence[bytes], *, p99_ms: float, start: float, bisections: int = 4
-) -> tuple[Step, list[Step]]:
-    """Return the highest sustained step, and every step tried.
+class RateSearch:
+    """The search for the highest rate whose p99 stays under a bound, one step at a time.
 
-    Rates grow by half until one is not sustained (at most 12 times), then the gap between the
-    last good and the first bad rate is halved `bisections` times.
+    Rates grow by half until one is not sustained (at most `GROWTH_STEPS` times), then the gap
+    between the last good and the first bad rate is halved `bisections` times.
     """
-    steps: list[Step] = []
-    good: Step | None = None
-    rate = start
-    bad: float | None = None
-    for _ in range(12):
-        step = await run_rate(url, requests, rate)
-        steps.append(step)
-        if not step.sustained(p99_ms):
-            bad = rate
-            break
-        good = step
-        rate *= 1.5
-    low = good.rate if good else 0.0
-    for _ in range(bisections if bad is not None else 0):
-        middle = (low + bad) / 2 if bad is not None else low
-        step = await run_rate(url, requests, middle)
-        steps.append(step)
-        if step.sustained(p99_ms):
-            good, low = step, middle
+
+    GROWTH_STEPS = 12
+
+    def __init__(self, *, p99_ms: float, start: float, bisections: int = 4) -> None:
+        self.p99_ms = p99_ms
+        self.best: Step | None = None
+        self.steps: list[Step] = []
+        self._rate: float | None = start
+        self._bad: float | None = None
+        self._bisections_left = bisections
+
+    @property
+    def rate(self) -> float | None:
+        """The rate to try next; None when the search is over."""
+        return self._rate
+
+    def record(self, step: Step) -> None:
+        """Take the result of trying `rate`, and choose the next rate."""
+        self.steps.append(step)
+        if step.sustained(self.p99_ms):
+            self.best = step
         else:
-            bad = middle
-    if good is None:
-        raise RuntimeError(f"not even {start:g}/s was sustained: {steps[0]}")
-    return good, steps
+            self._bad = step.rate
+        low = self.best.rate if self.best else 0.0
+        if self._bad is None:
+            growing = len(self.steps) < self.GROWTH_STEPS
+            self._rate = step.rate * 1.5 if growing else None
+        elif self._bisections_left > 0 and (self.best is not None or len(self.steps) == 1):
+            self._bisections_left -= 1
+            self._rate = (low + self._bad) / 2
+        else:
+            self._rate = None
+
+
+async def max_rates(
+    targets: dict[str, tuple[str, Sequence[bytes]]], **search: Any
+) -> dict[str, Step]:
+    """Search each target's highest sustained rate, taking turns step by step.
+
+    Taking turns puts each target's steps next to the others' in time, so the load the rest
+    of the machine adds falls on all of them alike.
+
+    Args:
+        targets: by name, the URL and the requests to send it.
+        **search: `RateSearch`'s arguments.
+
+    Raises:
+        RuntimeError: a target sustained not even the starting rate.
+    """
+    searches = {name: RateSearch(**search) for name in targets}
+    while any(s.rate is not None for s in searches.values()):
+        for name, (url, requests) in targets.items():
+            rate = searches[name].rate
+            if rate is not None:
+                searches[name].record(await run_rate(url, requests, rate))
+    found = {}
+    for name, found_search in searches.items():
+        if found_search.best is None:
+            raise RuntimeError(f"{name}: not even {found_search.steps[0]} was sustained")
+        found[name] = found_search.best
+    return found

@@ -14,12 +14,14 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import choose_encoder
+
+if TYPE_CHECKING:
+    # Imported where used: a bot with no metrics port loads no HTTP server (2 MiB, 40 ms).
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +186,8 @@ def routes(metrics: Metrics, health: Callable[[], Health]) -> list[web.RouteDef]
         metrics: whose registry /metrics exposes.
         health: called on each /healthz request; 200 when `ok`, else 503, the same body.
     """
+    from aiohttp import web  # see the TYPE_CHECKING import
+    from prometheus_client.exposition import choose_encoder
 
     async def get_metrics(request: web.Request) -> web.Response:
         encode, content_type = choose_encoder(request.headers.get("Accept", ""))
@@ -208,6 +212,8 @@ async def serving(
     if not port:
         yield
         return
+    from aiohttp import web  # see the TYPE_CHECKING import
+
     app = web.Application()
     app.add_routes(routes(metrics, health))
     runner = web.AppRunner(app, access_log=None)

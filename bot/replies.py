@@ -8,6 +8,7 @@ nothing is kept in memory per message.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -36,6 +37,8 @@ from bot.walkthrough import MORE, PREVIOUS_PAGE, STEPS, Step, Walkthrough
 LINK_BUTTONS_PER_ROW = 5
 CARD_LINK_BUTTONS = 4
 """Link buttons on a card: the first resources; the card lists them all as links too."""
+CARDS_KEPT = 1_024
+"""Rendered cards kept for reuse, at most: a guide's every framework, and then some."""
 RELOAD_PROBLEMS_SHOWN = 15
 """Problems listed in a failed reload's reply; the log has them all."""
 STATUS_PROBLEMS_SHOWN = 5
@@ -276,16 +279,25 @@ def card_reply(
 ) -> Reply:
     """Return a framework's card with link buttons for its first resources."""
     links = _link_buttons(framework.resources[:CARD_LINK_BUTTONS])
-    embed = render.framework_embed(
-        framework, footer=f"/resources {framework.name} lists every study link"
-    )
     return _public(
-        embeds=(embed,),
+        embeds=(_card_embed(framework),),
         rows=(links,),
         asker=asker,
         hide=hide,
         mention=mention,
         topic=f"fw:{framework.key}",
+    )
+
+
+@functools.lru_cache(maxsize=CARDS_KEPT)
+def _card_embed(framework: Framework) -> discord.Embed:
+    """Return the embed of `framework`'s card, made once: it is the same for every asker.
+
+    The most asked-for answer, so rendering it each time was a fifth of an interaction's CPU
+    (bench/e2e.py). Nothing changes an embed once made, so replies can share it.
+    """
+    return render.framework_embed(
+        framework, footer=f"/resources {framework.name} lists every study link"
     )
 
 
