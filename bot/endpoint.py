@@ -158,6 +158,7 @@ def build_app(
         clock: the time now, in Unix seconds (tests move it).
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
+    bot.responder.expire_walkthroughs = False  # stateless: nothing kept per message
     if token is not None:
 
         async def logged_in(_app: web.Application) -> AsyncIterator[None]:

@@ -61,6 +61,9 @@ class Responder:
         self.walkthrough_timeout = walkthrough_timeout
         self.recorder = recorder
         """Where lookups are recorded for guide insight; None records nothing."""
+        self.expire_walkthroughs = True
+        """Off in the HTTP endpoint: with several workers, none sees every click of a message,
+        so none can tell when it went untouched; a walkthrough stays usable instead."""
         self._expiries: dict[int, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -192,6 +195,8 @@ class Responder:
         self, message_id: int, interaction: discord.Interaction, reply: Reply
     ) -> None:
         """Disable the message's components once the walkthrough timeout passes untouched."""
+        if not self.expire_walkthroughs:
+            return
         previous = self._expiries.pop(message_id, None)
         if previous is not None:
             previous.cancel()

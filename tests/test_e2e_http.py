@@ -370,3 +370,22 @@ def test_serve_sends_the_same_bodies_as_the_gateway_bot(
     assert [what for what, _ in http] == [what for what, _ in gateway]
     for (what, over_gateway), (_, over_http) in zip(gateway, http, strict=True):
         assert over_http == over_gateway, what
+
+
+@pytest.mark.e2e
+def test_serve_keeps_no_walkthrough_timer_so_any_worker_can_take_the_next_click(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    config = bot_config(emulator, answers={"walkthrough_timeout_seconds": 1})
+
+    async def scenario() -> None:
+        async with emulator, running_bot(emulator, http=True, workdir=tmp_path, config_text=config):
+            walk = await emulator.slash("getting-started")
+            step2 = await emulator.click(walk.message, button(walk, "Next ▶"))
+            await asyncio.sleep(2.5)
+            assert walk.webhook_requests == []
+            assert step2.webhook_requests == []
+            back = await emulator.click(walk.message, button(walk, "◀ Back"))
+            assert back.type == UPDATE_MESSAGE
+
+    asyncio.run(scenario())
