@@ -149,7 +149,8 @@ def test_a_suggestion_clicked_posts_the_card_that_was_meant() -> None:
     assert clicked.names() == ["response.edit_message", "followup.send"]
     closed = clicked.only("response.edit_message").kwargs
     assert closed["content"] == "You chose **Django**."
-    assert all(item.disabled for item in closed["view"].children)
+    rows = closed["view"].to_components()
+    assert all(component["disabled"] for row in rows for component in row["components"])
     assert clicked.only("followup.send").embeds[0].title == "Django"
     assert clicked.only("followup.send").kwargs["ephemeral"] is False
 
@@ -170,8 +171,9 @@ def test_a_menu_choice_is_read_from_the_interaction() -> None:
     edit = clicked.only("response.edit_message")
     assert edit.embeds[0].title == "Choose a framework"
     assert (edit.embeds[0].description or "").startswith("Frameworks for **Python**")
-    (menu,) = [item for item in edit.kwargs["view"].children if isinstance(item, discord.ui.Select)]
-    assert [option.label for option in menu.options] == ["Many", "Django"]
+    rows = edit.kwargs["view"].to_components()
+    (menu,) = [c for row in rows for c in row["components"] if c["type"] == 3]
+    assert [option["label"] for option in menu["options"]] == ["Many", "Django"]
 
 
 def problems_logged(caplog: pytest.LogCaptureFixture) -> list[int]:
