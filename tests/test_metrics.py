@@ -192,7 +192,7 @@ def test_port_0_serves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_site(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("port 0 must not listen")
 
-    monkeypatch.setattr("bot.metrics.web.TCPSite", no_site)
+    monkeypatch.setattr("aiohttp.web.TCPSite", no_site)  # bot.metrics imports it when serving
 
     async def scenario() -> None:
         async with serving(Metrics(), lambda: HEALTHY, host="127.0.0.1", port=0):
