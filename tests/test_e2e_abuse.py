@@ -17,17 +17,20 @@ import pytest
 
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, bot_config, default_config, run_to_exit, running_bot
-from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
+from tests.emulator.messages import NO_PINGS
+from tests.emulator.payloads import (
+    AUTOCOMPLETE_RESULT,
+    CHANNEL_MESSAGE,
+    EPHEMERAL,
+    MANAGE_GUILD,
+    MANAGE_MESSAGES,
+    MEMBER_PERMISSIONS,
+)
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
 
 pytestmark = pytest.mark.e2e
 
-CHANNEL_MESSAGE = 4
-AUTOCOMPLETE_RESULT = 8
-MANAGE_GUILD = 1 << 5
-MANAGE_MESSAGES = 1 << 13
-NO_PINGS = {"parse": []}
 ANSWER_SECONDS = 1.5
 """Well inside Discord's 3 s, with room for a loaded CI machine."""
 ECHO = re.compile(r"There is no framework called (`[^`\n]+`|\(nothing\)) in the guide\.\n")

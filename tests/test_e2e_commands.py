@@ -15,20 +15,26 @@ import pytest
 
 from bot import cli
 from bot.guide import load_guide
-from tests.conftest import KIND_CHOICES
+from tests.conftest import KIND_CHOICES, SHIPPED_GUIDE
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config
-from tests.emulator.messages import assert_pings_nobody, components, custom_ids, link_buttons
-from tests.emulator.payloads import walk_components
+from tests.emulator.harness import BotProcess, bot_config
+from tests.emulator.messages import (
+    NO_PINGS,
+    assert_pings_nobody,
+    components,
+    custom_ids,
+    link_buttons,
+)
+from tests.emulator.payloads import (
+    AUTOCOMPLETE_RESULT,
+    CHANNEL_MESSAGE,
+    EPHEMERAL,
+    MANAGE_GUILD,
+    UPDATE_MESSAGE,
+    walk_components,
+)
 from tests.emulator.plugin import RunBot
 
-SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
-EPHEMERAL = 64
-MANAGE_GUILD = 1 << 5
-CHANNEL_MESSAGE = 4
-UPDATE_MESSAGE = 7
-AUTOCOMPLETE_RESULT = 8
-NO_PINGS = {"parse": []}
 SUGGESTING_QUERY = "flsk djngo"
 """Resolves to no framework, but the matcher suggests Django and Flask for it."""
 

@@ -16,8 +16,9 @@ import pytest
 import yaml
 
 from bot.guide import load_guide
+from tests.conftest import SHIPPED_GUIDE
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config, running_bot
+from tests.emulator.harness import BotProcess, bot_config, running_bot
 from tests.emulator.messages import (
     LINK_STYLE,
     button,
@@ -30,14 +31,15 @@ from tests.emulator.messages import (
     option_value,
     updated_in_place,
 )
-from tests.emulator.payloads import MEMBER_PERMISSIONS
+from tests.emulator.payloads import (
+    CHANNEL_MESSAGE,
+    DEFERRED_UPDATE,
+    EPHEMERAL,
+    MANAGE_MESSAGES,
+    MEMBER_PERMISSIONS,
+)
 from tests.emulator.plugin import RunBot
 
-SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
-EPHEMERAL = 64
-MANAGE_MESSAGES = 1 << 13
-CHANNEL_MESSAGE = 4
-DEFERRED_UPDATE = 6
 EDIT_ORIGINAL = "PATCH /webhooks/*/*/messages/@original"
 
 

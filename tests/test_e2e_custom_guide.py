@@ -19,10 +19,8 @@ from bot.guide import load_guide
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import bot_config, running_bot
 from tests.emulator.messages import assert_pings_nobody, components, custom_ids
+from tests.emulator.payloads import CHANNEL_MESSAGE, EPHEMERAL, UPDATE_MESSAGE
 
-CHANNEL_MESSAGE = 4
-UPDATE_MESSAGE = 7
-EPHEMERAL = 64
 MENTIONS = "@everyone @here <@&123> <@456>"
 LANGUAGES = (
     "Python",

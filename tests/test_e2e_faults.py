@@ -30,7 +30,7 @@ from tests.emulator.harness import (
     default_config,
     run_to_exit,
 )
-from tests.emulator.payloads import EPHEMERAL, LOADING, MEMBER_PERMISSIONS
+from tests.emulator.payloads import EPHEMERAL, LOADING, MANAGE_GUILD, MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult, RecordedRequest
 
@@ -39,7 +39,6 @@ pytestmark = pytest.mark.e2e
 CALLBACKS = "POST /interactions/*/callback"
 FOLLOWUPS = "POST /webhooks/*"
 EDIT_ORIGINAL = "PATCH /webhooks/*/messages/@original"
-MANAGE_GUILD = 0x20
 LOST_INTERACTION_LOG = "could not be answered"
 """What bot/respond.py logs, once, for an interaction Discord no longer takes a reply for."""
 

@@ -29,18 +29,18 @@ from tests.emulator.harness import (
     running_bot,
 )
 from tests.emulator.messages import components, custom_ids
-from tests.emulator.records import InteractionResult
-from tests.test_e2e_commands import (
+from tests.emulator.payloads import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    DEFERRED_UPDATE,
     EPHEMERAL,
     MANAGE_GUILD,
-    SUGGESTING_QUERY,
     UPDATE_MESSAGE,
 )
+from tests.emulator.records import InteractionResult
+from tests.test_e2e_commands import SUGGESTING_QUERY
 
-DEFERRED_MESSAGE = 5
-DEFERRED_UPDATE = 6
 MIB = 1024 * 1024
 
 
@@ -253,7 +253,7 @@ def test_serve_defers_a_reload_and_follows_up_through_the_webhook(
     async def scenario() -> None:
         async with emulator, running_bot(emulator, http=True, workdir=tmp_path):
             reload = await emulator.slash("guide", subcommand="reload", permissions=MANAGE_GUILD)
-            assert reload.type == DEFERRED_MESSAGE
+            assert reload.type == DEFERRED_CHANNEL_MESSAGE
             assert reload.data == {"flags": EPHEMERAL}
             followup = await reload.wait_webhook("POST *")
             assert followup.ok

@@ -21,16 +21,17 @@ from bot.insight import Gaps, Outcome, Record
 from bot.insight_store import open_store
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import REPO_ROOT, bot_config, running_bot
-from tests.emulator.payloads import MEMBER_PERMISSIONS
+from tests.emulator.payloads import (
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+)
 from tests.postgres import CuttableProxy, fresh_database
 from tests.test_e2e_metrics import free_port, get, samples
 from tests.test_insight_store import VERSION_1, run_sql
 
-EPHEMERAL = 64
-MANAGE_GUILD = 1 << 5
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
-CHANNEL_MESSAGE = 4
-DEFERRED = 5
 MISSING = "cobol on cogs"
 """Names no framework, and nothing close: not found."""
 SUGGESTING = "flsk djngo"
@@ -69,7 +70,7 @@ def guidebot_gaps(*args: str, env: dict[str, str] | None = None) -> dict[str, An
 async def guide_gaps(emu: DiscordEmulator, **options: Any) -> dict[str, Any]:
     """Run `/guide gaps` as an admin; return the embed the admin sees once it is answered."""
     result = await emu.slash("guide", options, subcommand="gaps", permissions=ADMIN)
-    if result.type == DEFERRED:
+    if result.type == DEFERRED_CHANNEL_MESSAGE:
         await result.wait_webhook("POST *")
     assert result.ephemeral
     assert result.message is not None

@@ -25,7 +25,7 @@ import pytest
 
 from tests.emulator.emulator import RESPONSE_DEADLINE_SECONDS, DiscordEmulator
 from tests.emulator.harness import BotProcess, bot_config, running_bot
-from tests.emulator.payloads import walk_components
+from tests.emulator.payloads import DEFERRED_CHANNEL_MESSAGE, walk_components
 from tests.emulator.records import InteractionState, RecordedRequest
 from tests.emulator.validation import CALLBACK, WEBHOOK, WEBHOOK_ORIGINAL, Operation, Problem
 
@@ -49,7 +49,6 @@ WALKTHROUGH_TIMEOUT_SECONDS = 3
 """Short, so walkthrough buttons time out during the burst: their edits are part of the load, and
 memory is measured in a steady state. At the default 600 s, each walkthrough message keeps its
 interaction for 10 minutes (README, Operations)."""
-DEFERRED = 5
 WAVE_TIMEOUT_SECONDS = 20.0
 SCHEMA_SAMPLE = 10
 """Check one request body in this many against Discord's OpenAPI schemas (all against limits)."""
@@ -295,7 +294,7 @@ def test_load_burst_is_answered_once_each_in_time_without_memory_growth(
     everything = run.warmup + run.measured
     lost = [s.id for s in everything if s.acknowledged is None]
     doubled = [s.id for s in everything if len(callbacks[s.id]) != 1]
-    deferred = [s for s in everything if s.acknowledged == DEFERRED]
+    deferred = [s for s in everything if s.acknowledged == DEFERRED_CHANNEL_MESSAGE]
     unfinished = [s.id for s in deferred if followups[s.token] != 1]
     latencies = [callbacks[s.id][0].received_at - s.sent_at for s in run.measured]
     report = run.report(latencies, deferred=len(deferred), expiry_edits=len(expiry_edits))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from bot.guide import load_guide
+from tests.conftest import SHIPPED_GUIDE
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.harness import REPO_ROOT, BotProcess, bot_config
+from tests.emulator.harness import BotProcess, bot_config
 from tests.emulator.messages import components
 from tests.emulator.plugin import RunBot
 
-SHIPPED_GUIDE = REPO_ROOT / "data" / "guide.yaml"
 DID_YOU_MEAN = ["flsk djngo", "fast", "grails", "nxet", "symfony vs laravel", "exprss djang"]
 """Texts the shipped guide answers with suggestions, not a card."""
 

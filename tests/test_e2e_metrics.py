@@ -19,6 +19,7 @@ from bot.guide import DEFAULT_GUIDE_PATH, load_guide
 from bot.store import guide_version
 from tests.emulator.emulator import DiscordEmulator, InteractionResult
 from tests.emulator.harness import BOT_COMMAND, BotProcess, default_config, running_bot
+from tests.emulator.payloads import MANAGE_GUILD
 from tests.test_logs import INTERACTION_LINE_KEYS
 
 pytestmark = pytest.mark.e2e
@@ -27,7 +28,6 @@ SHIPPED_GUIDE = load_guide(DEFAULT_GUIDE_PATH)
 SHIPPED_FRAMEWORKS = len(SHIPPED_GUIDE.frameworks)
 SHIPPED_VERSION = guide_version(SHIPPED_GUIDE)
 MEMBER_PERMISSIONS = 0x400 | 0x800 | 0x4000  # View Channel, Send Messages, Embed Links
-MANAGE_GUILD = 0x20
 CALLBACKS = "POST /interactions/*/callback"
 HEARTBEAT_MS = 200
 HEALTH_TIMEOUT = 30.0

@@ -22,15 +22,18 @@ from bot.store import guide_version
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, bot_config, run_to_exit
-from tests.emulator.payloads import EPHEMERAL, MEMBER_PERMISSIONS
+from tests.emulator.payloads import (
+    CHANNEL_MESSAGE,
+    DEFERRED_CHANNEL_MESSAGE,
+    EPHEMERAL,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+)
 from tests.emulator.plugin import RunBot
 from tests.emulator.records import InteractionResult
 from tests.helpers import DJANGO_LANGUAGE_LINE, billion_laughs, guide_text, write_guide
 
-MANAGE_GUILD = 1 << 5
 ADMIN_PERMISSIONS = MEMBER_PERMISSIONS | MANAGE_GUILD
-CHANNEL_MESSAGE = 4
-DEFERRED_CHANNEL_MESSAGE = 5
 WATCH = {"watch": True, "watch_interval_seconds": 0.2}
 """`[guide]` settings that turn the file watcher on, polling every 0.2 s."""
 WATCH_TIMEOUT = 10.0

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.payloads import walk_components
+from tests.emulator.payloads import UPDATE_MESSAGE, walk_components
 from tests.emulator.records import InteractionResult
 
 ACTION_ROW = 1
 STRING_SELECT = 3
 LINK_STYLE = 5
-UPDATE_MESSAGE = 7
+NO_PINGS = {"parse": []}
+"""The allowed_mentions of a message that may ping no one."""
 
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:

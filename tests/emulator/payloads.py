@@ -22,6 +22,8 @@ ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 
 # Permission bits (https://discord.com/developers/docs/topics/permissions).
 ADD_REACTIONS = 1 << 6
+MANAGE_GUILD = 1 << 5
+MANAGE_MESSAGES = 1 << 13
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
@@ -53,6 +55,13 @@ IS_COMPONENTS_V2 = 1 << 15
 # Message types.
 DEFAULT_MESSAGE = 0
 CHAT_INPUT_COMMAND_MESSAGE = 20
+
+# Interaction callback types: how the bot answers.
+CHANNEL_MESSAGE = 4
+DEFERRED_CHANNEL_MESSAGE = 5
+DEFERRED_UPDATE = 6
+UPDATE_MESSAGE = 7
+AUTOCOMPLETE_RESULT = 8
 
 # Interaction types.
 PING = 1
