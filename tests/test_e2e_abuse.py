@@ -11,13 +11,12 @@ import re
 import stat
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, bot_config, default_config, run_to_exit, running_bot
-from tests.emulator.messages import NO_PINGS
+from tests.emulator.messages import NO_PINGS, jump_url, public_messages, title
 from tests.emulator.payloads import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -27,7 +26,6 @@ from tests.emulator.payloads import (
     MEMBER_PERMISSIONS,
 )
 from tests.emulator.plugin import RunBot
-from tests.emulator.records import InteractionResult
 
 pytestmark = pytest.mark.e2e
 
@@ -35,23 +33,6 @@ ANSWER_SECONDS = 1.5
 """Well inside Discord's 3 s, with room for a loaded CI machine."""
 ECHO = re.compile(r"There is no framework called (`[^`\n]+`|\(nothing\)) in the guide\.\n")
 """How a not-found answer starts: the query, if anything is left of it, as one code span."""
-
-
-def title(result: InteractionResult) -> str:
-    return result.data["embeds"][0]["title"]
-
-
-def public_messages(emu: DiscordEmulator, channel_id: str) -> list[dict[str, Any]]:
-    """Return the messages everyone in `channel_id` sees, as Discord stores them now."""
-    return [
-        message
-        for message in emu.messages.values()
-        if message["channel_id"] == channel_id and not message["flags"] & EPHEMERAL
-    ]
-
-
-def jump_url(emu: DiscordEmulator, message: dict[str, Any]) -> str:
-    return f"https://discord.com/channels/{emu.guild_id}/{message['channel_id']}/{message['id']}"
 
 
 # --- Bad input ----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.insight import Gaps, Outcome, Record
 from bot.insight_store import open_store
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import REPO_ROOT, bot_config, running_bot
+from tests.emulator.monitoring import free_port, get, samples
 from tests.emulator.payloads import (
     CHANNEL_MESSAGE,
     DEFERRED_CHANNEL_MESSAGE,
@@ -28,7 +29,6 @@ from tests.emulator.payloads import (
     MEMBER_PERMISSIONS,
 )
 from tests.postgres import CuttableProxy, fresh_database
-from tests.test_e2e_metrics import free_port, get, samples
 from tests.test_insight_store import VERSION_1, run_sql
 
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD

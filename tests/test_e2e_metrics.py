@@ -10,15 +10,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from bot.custom_ids import DeleteId
 from bot.guide import DEFAULT_GUIDE_PATH, load_guide
 from bot.store import guide_version
 from tests.emulator.emulator import DiscordEmulator, InteractionResult
 from tests.emulator.harness import BOT_COMMAND, BotProcess, default_config, running_bot
+from tests.emulator.monitoring import free_port, get, samples, wait_health
 from tests.emulator.payloads import MANAGE_GUILD
 from tests.test_logs import INTERACTION_LINE_KEYS
 
@@ -30,55 +29,7 @@ SHIPPED_VERSION = guide_version(SHIPPED_GUIDE)
 MEMBER_PERMISSIONS = 0x400 | 0x800 | 0x4000  # View Channel, Send Messages, Embed Links
 CALLBACKS = "POST /interactions/*/callback"
 HEARTBEAT_MS = 200
-HEALTH_TIMEOUT = 30.0
 """Short, so the bot has measured its gateway latency by the time the test scrapes it."""
-
-
-def free_port() -> int:
-    """Return a port nothing listens on now: the bot's, since port 0 turns metrics off."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-async def get(url: str) -> tuple[int, str]:
-    """GET `url`; return the status and the body."""
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        return response.status, await response.text()
-
-
-async def health(base: str) -> tuple[int, dict[str, Any]]:
-    """Return /healthz's status and JSON body."""
-    status, body = await get(f"{base}/healthz")
-    return status, json.loads(body)
-
-
-async def wait_health(emu: DiscordEmulator, base: str, status: int) -> dict[str, Any]:
-    """Wait until /healthz answers `status`; return its body.
-
-    Reconnecting after the gateway comes back waits out discord.py's backoff (seconds).
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + HEALTH_TIMEOUT
-    while True:
-        seen = await health(base)
-        if seen[0] == status:
-            return seen[1]
-        if loop.time() > deadline:
-            raise AssertionError(
-                f"/healthz never answered {status}: {seen}\n{emu.describe_recent()}"
-            )
-        await asyncio.sleep(0.05)
-
-
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Parse Prometheus text into {(sample name, sorted labels): value}."""
-    return {
-        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
-        for family in text_string_to_metric_families(text)
-        for sample in family.samples
-    }
 
 
 def interactions(parsed: dict[Any, float]) -> dict[tuple[str, str], float]:

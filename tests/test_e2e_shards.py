@@ -13,10 +13,10 @@ import pytest
 from tests.conftest import REPO_ROOT
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BOT_COMMAND, BotProcess, run_to_exit, running_bot
+from tests.emulator.messages import public_messages, title
+from tests.emulator.monitoring import free_port, get, samples, wait_health
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.records import InteractionResult
-from tests.test_e2e_abuse import public_messages, title
-from tests.test_e2e_metrics import free_port, get, samples, wait_health
 from tests.test_redis_cooldown import closed_port_url
 
 pytestmark = pytest.mark.e2e

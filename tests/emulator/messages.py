@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.emulator.emulator import DiscordEmulator
-from tests.emulator.payloads import UPDATE_MESSAGE, walk_components
+from tests.emulator.payloads import EPHEMERAL, UPDATE_MESSAGE, walk_components
 from tests.emulator.records import InteractionResult
 
 ACTION_ROW = 1
@@ -17,6 +17,25 @@ STRING_SELECT = 3
 LINK_STYLE = 5
 NO_PINGS = {"parse": []}
 """The allowed_mentions of a message that may ping no one."""
+
+
+def title(result: InteractionResult) -> str:
+    """Return the title of the answer's first embed."""
+    return result.data["embeds"][0]["title"]
+
+
+def public_messages(emu: DiscordEmulator, channel_id: str) -> list[dict[str, Any]]:
+    """Return the messages everyone in `channel_id` sees, as Discord stores them now."""
+    return [
+        message
+        for message in emu.messages.values()
+        if message["channel_id"] == channel_id and not message["flags"] & EPHEMERAL
+    ]
+
+
+def jump_url(emu: DiscordEmulator, message: dict[str, Any]) -> str:
+    """Return the link to `message`, as Discord's "Jump to message" gives it."""
+    return f"https://discord.com/channels/{emu.guild_id}/{message['channel_id']}/{message['id']}"
 
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:
