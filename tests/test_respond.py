@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -144,6 +145,52 @@ def test_the_same_public_answer_twice_in_a_channel_points_to_the_first() -> None
     link = first.posted[0].jump_url
     assert description(pointer) == f"That answer was posted in this channel [just above]({link})."
     assert elsewhere.only("response.send_message").embeds[0].title == "Django"
+
+
+def test_a_repeated_answer_for_someone_still_reaches_them() -> None:
+    bot = responder()
+    first, second = FakeInteraction(), FakeInteraction()
+    for_friend = replies.framework_reply(SNAPSHOT, "django", asker=1, mention=9)
+
+    async def ask() -> None:
+        await bot.send(first, CARD)
+        await bot.send(second, for_friend)
+
+    run(ask())
+
+    pointer = second.only("response.send_message").kwargs
+    assert pointer["ephemeral"] is False
+    assert pointer["content"] == f"<@9>, this one is for you: {first.posted[0].jump_url}"
+    assert pointer["allowed_mentions"].to_dict() == {"parse": [], "users": [9]}
+
+
+def test_a_repeated_answer_for_someone_while_the_first_is_on_its_way_is_sent_again() -> None:
+    bot = responder()
+    first, second = FakeInteraction(), FakeInteraction()
+    first.post = lambda: None  # type: ignore[method-assign]  # Discord returned no message yet
+    for_friend = replies.framework_reply(SNAPSHOT, "django", asker=1, mention=9)
+
+    async def ask() -> None:
+        await bot.send(first, CARD)
+        await bot.send(second, for_friend)
+
+    run(ask())
+
+    again = second.only("response.send_message").kwargs
+    assert again["embeds"][0].title == "Django"
+    assert again["content"].startswith("<@9>")
+
+
+def test_a_note_for_the_asker_follows_a_public_answer_privately() -> None:
+    interaction = FakeInteraction()
+    noted = replace(CARD, note="Nobody was pinged: mentions are off in this channel.")
+
+    run(responder().send(interaction, noted))
+
+    assert interaction.names() == ["response.send_message", "followup.send"]
+    note = interaction.only("followup.send").kwargs
+    assert note["ephemeral"] is True
+    assert note["content"] == "Nobody was pinged: mentions are off in this channel."
 
 
 def test_an_answer_that_failed_to_post_lets_the_next_asker_have_it() -> None:
