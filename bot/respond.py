@@ -119,6 +119,8 @@ class Responder:
                 await self.cooldown.release(channel, topic)
             raise
         if topic is not None and channel is not None:
+            if message is None:  # answered over HTTP, where Discord's callback names no message
+                message = await _original_response(interaction)
             if message is not None:
                 await self.cooldown.posted(channel, topic, message.jump_url, message.id)
             else:
@@ -216,6 +218,18 @@ class Responder:
             await interaction.edit_original_response(view=build_view(disabled))
         except discord.HTTPException as error:
             log.info("could not disable an expired walkthrough: %s", error)
+
+
+async def _original_response(interaction: discord.Interaction) -> discord.Message | None:
+    """Return the message the interaction's answer posted, read back from Discord, if it can be.
+
+    The cooldown needs it to link to the answer, and to end when that message is deleted.
+    """
+    try:
+        return await interaction.original_response()
+    except discord.HTTPException as error:
+        log.info("could not read back the answer to interaction %s: %s", interaction.id, error)
+        return None
 
 
 def _instead_of_repeating(reply: Reply, recent: Recent, interaction: discord.Interaction) -> Reply:

@@ -182,9 +182,10 @@ def test_cooldown_askers_at_the_same_moment_still_get_one_card(
     run_bot(scenario)
 
 
+@pytest.mark.parametrize("http", [False, True], ids=["gateway", "http"])
 @pytest.mark.parametrize("deleter", ["asker", "moderator"])
 def test_cooldown_after_the_card_is_deleted_the_next_asker_gets_a_new_card(
-    run_bot: RunBot, emulator: DiscordEmulator, deleter: str
+    run_bot: RunBot, emulator: DiscordEmulator, deleter: str, http: bool
 ) -> None:
     moderator = emulator.make_user("moderator")
     later = emulator.make_user("later")
@@ -210,7 +211,7 @@ def test_cooldown_after_the_card_is_deleted_the_next_asker_gets_a_new_card(
         assert not again.ephemeral
         assert len(public_messages(emu, emu.channel_id)) == 1
 
-    run_bot(scenario)
+    run_bot(scenario, http=http)
 
 
 # --- Admin commands -----------------------------------------------------------------------
