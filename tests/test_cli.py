@@ -185,3 +185,19 @@ def test_cli_exit_codes_are_distinct_and_each_is_in_the_readme():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     documented = {int(code) for code in re.findall(r"^\| (\d+) \| \w", readme, re.MULTILINE)}
     assert documented == set(codes.values())
+
+
+def test_the_readmes_guide_example_is_a_guide_as_written(capsys, tmp_path):
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"^```yaml\n(.*?)^```", readme, re.MULTILINE | re.DOTALL)
+    guide = tmp_path / "guide.yaml"
+    guide.write_text(example, encoding="utf-8")
+
+    assert run(capsys, "check", "--strict", "--guide", str(guide))[0] == 0
+    code, out, _ = run(capsys, "ask", "--guide", str(guide), "/framework dj")
+    assert code == 0
+    assert "== Django ==" in out
+    assert "Django (Python)" in run(capsys, "complete", "--guide", str(guide), "/framework d")[1]
+    code, out, _ = run(capsys, "ask", "--guide", str(guide), "/resources django kind:docs")
+    assert code == 0
+    assert "https://docs.djangoproject.com/en/stable/" in out
