@@ -99,13 +99,25 @@ def handle(
             )
             return Edit(reply) if mine else Send(reply)
         case ListPageId():
-            mine = clicker.id == click.owner
-            reply = replies.framework_list_reply(
-                snapshot, click.page, asker=clicker.id, hide=not mine
-            )
-            return Edit(reply) if mine else Send(reply)
+            return _list_page(click, clicker, snapshot)
         case WalkId():
             return _walk(click, values, clicker, snapshot)
+
+
+def _list_page(click: ListPageId, clicker: Clicker, snapshot: Snapshot) -> Action:
+    """Turn a page of every framework, or of one language's (of every one, if it is gone)."""
+    mine = clicker.id == click.owner
+    languages = snapshot.guide.languages()
+    found = None
+    if click.language is not None and click.language < len(languages):
+        found = snapshot.matcher.lookup(languages[click.language])
+    if found is not None and found.language is not None:
+        reply = replies.language_list_reply(
+            snapshot, found, asker=clicker.id, hide=not mine, page=click.page
+        )
+    else:
+        reply = replies.framework_list_reply(snapshot, click.page, asker=clicker.id, hide=not mine)
+    return Edit(reply) if mine else Send(reply)
 
 
 def _pick(click: PickId, clicker: Clicker, snapshot: Snapshot) -> Action:

@@ -142,21 +142,33 @@ class ResourcePageId:
 
 @dataclass(frozen=True, slots=True)
 class ListPageId:
-    """A page button of the list of every framework."""
+    """A page button of the list of every framework, or of one language's ("/framework python")."""
 
     page: int
     owner: int
-    PATTERN: ClassVar[str] = rf"{PREFIX}:lp:(?P<page>{_NUMBER}):(?P<owner>{_SNOWFLAKE})"
+    language: int | None = None
+    """Position in the guide's languages of the language listed; None for every framework."""
+    PATTERN: ClassVar[str] = (
+        rf"{PREFIX}:lp:(?P<page>{_NUMBER}):(?P<owner>{_SNOWFLAKE})(?::(?P<language>{_NUMBER}))?"
+    )
 
     def encode(self) -> str:
         """Return the custom_id."""
-        return f"{PREFIX}:lp:{_number(self.page)}:{_snowflake(self.owner)}"
+        language = "" if self.language is None else f":{_number(self.language)}"
+        return f"{PREFIX}:lp:{_number(self.page)}:{_snowflake(self.owner)}{language}"
 
     @classmethod
     def decode(cls, custom_id: str) -> Self | None:
         """Return the id that `custom_id` encodes, or None if it is of another kind."""
         match = re.fullmatch(cls.PATTERN, custom_id)
-        return cls(page=int(match["page"]), owner=int(match["owner"])) if match else None
+        if match is None:
+            return None
+        language = match["language"]
+        return cls(
+            page=int(match["page"]),
+            owner=int(match["owner"]),
+            language=None if language is None else int(language),
+        )
 
 
 class WalkAction(StrEnum):

@@ -380,19 +380,23 @@ def framework_list_reply(snapshot: Snapshot, page: int, *, asker: int, hide: boo
 
 
 def language_list_reply(
-    snapshot: Snapshot, found: Lookup, *, asker: int, hide: bool = False
+    snapshot: Snapshot, found: Lookup, *, asker: int, hide: bool = False, page: int = 0
 ) -> Reply:
     """Return the framework list narrowed to the language the learner named ("python")."""
     frameworks = tuple(filter(None, (snapshot.guide.framework(s.key) for s in found.suggestions)))
     narrowed = replace(snapshot.guide, frameworks=frameworks)
-    embed, _pages = render.framework_list_embed(narrowed, 0, language=found.language)
+    embed, pages = render.framework_list_embed(narrowed, page, language=found.language)
+    page = min(max(page, 0), pages - 1)
+    languages = [language.casefold() for language in snapshot.guide.languages()]
+    position = languages.index(found.language.casefold()) if found.language else None
+    page_row = _pager(page, pages, lambda to: ListPageId(to, asker, position))
     return _public(
         embeds=(embed,),
-        rows=(),
+        rows=(page_row,),
         asker=asker,
         hide=hide,
         mention=None,
-        topic=f"lang:{found.language}",
+        topic=f"lang:{found.language}:{page}",
     )
 
 

@@ -2,14 +2,16 @@
 
 import pytest
 
-from bot import clicks, custom_ids
+from bot import clicks, custom_ids, replies
 from bot.clicks import Choose, Clicker, Delete, Edit, Send
 from bot.custom_ids import DeleteId, ListPageId, PickId, ResourcePageId, WalkAction, WalkId
 from bot.guide import Resource
+from bot.payload import callback_body
 from bot.replies import encode_walk
 from bot.store import Snapshot
 from bot.walkthrough import Step, Walkthrough
 from tests.conftest import make_framework, make_guide
+from tests.emulator.validation import message_problems
 
 OWNER, OTHER = 7, 8
 MANY = make_framework(
@@ -105,3 +107,43 @@ def test_clicks_someone_elses_walkthrough_gives_them_their_own(snapshot):
     restart = clicks.handle(WalkId(WalkAction.RESTART, OWNER, None), [], Clicker(OWNER), snapshot)
     assert isinstance(restart, Edit)
     assert restart.reply.embeds[0].footer.text == "Step 1 of 6"
+
+
+def test_a_language_with_more_frameworks_than_a_page_pages_through_all_of_them():
+    names = [(f"Framework {n:03} " + "x" * 80)[:80] for n in range(120)]
+    others = [make_framework(name) for name in names] + [make_framework("Gin", "Go")]
+    snapshot = Snapshot.of(make_guide(*others, languages=("Python",)))
+
+    reply = replies.framework_reply(snapshot, "python", asker=OWNER)
+    listed = [field.value for field in reply.embeds[0].fields]
+    turns = 0
+    while next_id := _enabled(reply, "Next ▶"):
+        action = clicks.handle(custom_ids.decode(next_id), [], Clicker(OWNER), snapshot)
+        assert isinstance(action, Edit)
+        reply = action.reply
+        assert reply.embeds[0].title.startswith("Python frameworks")
+        listed += [field.value for field in reply.embeds[0].fields]
+        turns += 1
+
+    assert turns >= 1
+    assert ", ".join(listed) == ", ".join(names)  # every one, in order, Gin (Go) in none
+    assert message_problems(callback_body(reply, edit=True)["data"]) == []
+    back = clicks.handle(
+        custom_ids.decode(_enabled(reply, "◀ Previous")), [], Clicker(OTHER), snapshot
+    )
+    assert isinstance(back, Send)
+    assert back.reply.ephemeral
+    assert back.reply.embeds[0].title.startswith("Python frameworks")
+
+
+def _enabled(reply, label):
+    """Return the custom_id of the enabled button labelled `label` on `reply`, if any."""
+    return next(
+        (
+            c.custom_id
+            for row in reply.rows
+            for c in row
+            if getattr(c, "label", None) == label and not c.disabled
+        ),
+        None,
+    )

@@ -43,7 +43,7 @@ IDS = {
         st.none() | st.integers(1, SNOWFLAKE_MAX),
     ),
     ResourcePageId: st.builds(ResourcePageId, refs, kinds, numbers, snowflakes),
-    ListPageId: st.builds(ListPageId, numbers, snowflakes),
+    ListPageId: st.builds(ListPageId, numbers, snowflakes, st.none() | numbers),
     WalkId: st.builds(WalkId, st.sampled_from(WalkAction), snowflakes, st.none() | states),
 }
 any_id = st.one_of(*IDS.values())
@@ -53,7 +53,7 @@ LONGEST = {
     DeleteId: DeleteId(SNOWFLAKE_MAX),
     PickId: PickId("rs", "f" * 12, LONGEST_KIND, True, SNOWFLAKE_MAX),
     ResourcePageId: ResourcePageId("f" * 12, LONGEST_KIND, NUMBER_MAX, SNOWFLAKE_MAX),
-    ListPageId: ListPageId(NUMBER_MAX, SNOWFLAKE_MAX),
+    ListPageId: ListPageId(NUMBER_MAX, SNOWFLAKE_MAX, NUMBER_MAX),
     WalkId: WalkId(
         WalkAction.CHOOSE,
         SNOWFLAKE_MAX,
@@ -123,7 +123,16 @@ def test_custom_ids_refuse_to_encode_what_their_handler_cannot_read(value):
 
 @pytest.mark.parametrize(
     "custom_id",
-    ["", "gb:del:", "gb:del:1a", "gb:lp:1", "gb:lp:1:2:3", "xx:del:1", "gb:wk:q:1:", "gb:del:1:x"],
+    [
+        "",
+        "gb:del:",
+        "gb:del:1a",
+        "gb:lp:1",
+        "gb:lp:1:2:3:4",
+        "xx:del:1",
+        "gb:wk:q:1:",
+        "gb:del:1:x",
+    ],
 )
 def test_custom_ids_other_shapes_decode_to_none(custom_id):
     assert custom_ids.decode(custom_id) is None
