@@ -722,7 +722,9 @@ def _fold_all(texts: list[str]) -> list[str]:
     """Return `fold` of each of `texts` (names, never longer than a query), in one pass."""
     folded = _fold_whole("\n".join(texts)).split("\n")
     if len(folded) != len(texts):  # a name with a line break: rare, and slower
-        return [fold(text) for text in texts]
+        # The break becomes a space, as it is to words, so that the texts that `_split_all`
+        # and `_alnum_all` join on line breaks come apart again where they were joined.
+        return [fold(text.replace("\n", " ")) for text in texts]
     return folded
 
 

@@ -551,3 +551,27 @@ def test_autocomplete_offers_a_languages_frameworks_while_it_is_typed(matcher, t
 def test_a_framework_being_typed_comes_before_a_language_it_also_starts():
     # "ph" starts Phoenix and PHP: the framework first, then PHP's frameworks.
     assert suggested_keys(Matcher(GUIDE), "ph") == ["phoenix", "laravel", "symfony"]
+
+
+@pytest.mark.parametrize("name", ["Dj\nango", "Dj\r\nango", "Django\n"])
+def test_a_name_with_a_line_break_builds_and_every_other_name_still_answers(name):
+    # YAML allows "Dj\nango" as a name; the matcher folds all names in one text split on line
+    # breaks, so such a name must not shift the others' keys.
+    frameworks = [
+        make_framework("Flask", aliases=("fl",)),
+        make_framework(name, aliases=("dj\nx",)),
+        make_framework("Ruby on Rails", "Ruby", aliases=("ror",)),
+        make_framework("Express", "JavaScript"),
+    ]
+    matcher = Matcher(frameworks)
+
+    for typed, key in [
+        ("flask", "flask"),
+        ("fl", "flask"),
+        ("django", "django"),
+        ("dj x", "django"),
+        ("ruby on rails", "rubyonrails"),
+        ("ror", "rubyonrails"),
+        ("express", "express"),
+    ]:
+        assert found_key(matcher, typed) == key, typed
