@@ -132,8 +132,9 @@ class Thresholds:
     """
 
     short: int = 3
-    """Names of up to this many letters accept only two letters swapped or a letter doubled:
-    "gni" and "ginn" are Gin, "gen" or "gim" could be anything."""
+    """Names of up to this many letters accept only two letters swapped, a letter doubled, or
+    a stray letter from a key next to the one beside it: "gni", "ginn" and "gimn" are Gin,
+    "gen", "gim" or "gain" could be anything."""
     careful: int = 5
     """Names of up to this many letters accept one edit, but not at the first letter ("sails"
     and "grails" are not "rails") and a wrong letter only from a neighbouring key."""
@@ -422,8 +423,9 @@ class Matcher:
         if distance != 1:
             return False
         kind, position = _one_edit(query, name)
-        if len(name) <= limits.short:
-            return kind in {"swap", "double"}
+        if len(name) <= limits.short:  # a stray letter only from a key next to its neighbour
+            stray = kind == "insert" and position > 0 and typo_cost(query, name, 1) < 1
+            return stray or kind in {"swap", "double"}
         if len(name) <= limits.careful:
             if position == 0 and kind not in {"swap", "double", "undouble"}:
                 return False

@@ -40,6 +40,8 @@ SHIPPED_ROWS = {
         ("flaskk", "flask"),
         ("djangoo", "django"),
         ("ginn", "gin"),
+        ("gimn", "gin"),
+        ("gain", NO_CARD),  # a stray "a" is no slip next to "g" or "i": another word
         ("laravell", "laravel"),
         ("fastapii", "fastapi"),
         ("symfonyy", "symfony"),
@@ -153,6 +155,8 @@ CONFUSABLE_ROWS = {
         ("quartt", "quart"),
         ("echoo", "echo"),
         ("ginn", "gin"),
+        ("gimn", "gin"),
+        ("chio", "chi"),
         ("flaskk", "flask"),
         ("falconn", "falcon"),
         ("railss", "rubyonrails"),
