@@ -189,12 +189,14 @@ def not_found_embed(query: str, suggestions: Sequence[Suggestion]) -> discord.Em
 
 def language_choice_embed(language: str, names: Sequence[str]) -> discord.Embed:
     """Return the reply to a language where a framework was asked for: which to choose from."""
-    listed = ", ".join(f"**{discord.utils.escape_markdown(name)}**" for name in names)
+    head = f"{language} is a language; the guide's {language} frameworks are "
+    tail = ". Pick one below for its study links."
+    bold = [f"**{discord.utils.escape_markdown(name)}**" for name in names]
+    listed = _joined(bold, ", ", limit=EMBED_DESCRIPTION_LIMIT - len(head) - len(tail))
     return fit(
         discord.Embed(
             title=truncate(f"{language}: choose a framework", EMBED_TITLE_LIMIT),
-            description=f"{language} is a language; the guide's {language} frameworks are "
-            f"{listed}. Pick one below for its study links.",
+            description=head + listed + tail,
             colour=COLOUR_NOT_FOUND,
         )
     )

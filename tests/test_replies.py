@@ -10,6 +10,7 @@ from bot.replies import Button, LinkButton, Menu
 from bot.store import Snapshot
 from bot.walkthrough import STEPS, Step, Walkthrough
 from tests.conftest import make_framework, make_guide
+from tests.emulator.validation import message_problems
 
 BIG_ID = 2**64 - 1  # the largest snowflake, to test custom_id lengths at their worst
 
@@ -219,3 +220,19 @@ def test_replies_pointer_pings_its_target_alone_and_can_be_deleted(snapshot):
     assert allowed_mentions(pointer).to_dict() == {"parse": [], "users": [9]}
     assert list(custom_ids(pointer)) == ["gb:del:7"]
     assert pointer.topic is None
+
+
+def test_resources_of_a_language_with_many_frameworks_lists_what_fits_and_counts_the_rest():
+    names = [(f"Framework {n:03} " + "x" * 80)[:80] for n in range(120)]
+    snapshot = Snapshot.of(
+        make_guide(*(make_framework(name) for name in names), languages=("Python",))
+    )
+
+    reply = replies.resources_reply(snapshot, "python", asker=1)
+
+    (embed,) = reply.embeds
+    assert embed.title == "Python: choose a framework"
+    assert message_problems(callback_body(reply)["data"]) == []
+    shown = [name for name in names if f"**{name}**" in embed.description]
+    assert shown == names[: len(shown)]
+    assert f", … and {len(names) - len(shown)} more. Pick one below" in embed.description
