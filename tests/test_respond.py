@@ -147,9 +147,15 @@ def test_the_same_public_answer_twice_in_a_channel_points_to_the_first() -> None
     assert elsewhere.only("response.send_message").embeds[0].title == "Django"
 
 
-def test_a_repeated_answer_for_someone_still_reaches_them() -> None:
+def card_then_the_card_for_a_friend(*, first_posted: bool) -> tuple[Call, str | None]:
+    """Post the Django card, then ask for it again for user 9 in the same channel.
+
+    Return the second answer's call, and the first card's link (None: not posted yet).
+    """
     bot = responder()
     first, second = FakeInteraction(), FakeInteraction()
+    if not first_posted:
+        first.post = lambda: None  # type: ignore[method-assign]  # Discord returned no message yet
     for_friend = replies.framework_reply(SNAPSHOT, "django", asker=1, mention=9)
 
     async def ask() -> None:
@@ -157,28 +163,22 @@ def test_a_repeated_answer_for_someone_still_reaches_them() -> None:
         await bot.send(second, for_friend)
 
     run(ask())
+    return second.only("response.send_message"), first.posted[0].jump_url if first.posted else None
 
-    pointer = second.only("response.send_message").kwargs
-    assert pointer["ephemeral"] is False
-    assert pointer["content"] == f"<@9>, this one is for you: {first.posted[0].jump_url}"
-    assert pointer["allowed_mentions"].to_dict() == {"parse": [], "users": [9]}
+
+def test_a_repeated_answer_for_someone_still_reaches_them() -> None:
+    pointer, link = card_then_the_card_for_a_friend(first_posted=True)
+
+    assert pointer.kwargs["ephemeral"] is False
+    assert pointer.kwargs["content"] == f"<@9>, this one is for you: {link}"
+    assert pointer.kwargs["allowed_mentions"].to_dict() == {"parse": [], "users": [9]}
 
 
 def test_a_repeated_answer_for_someone_while_the_first_is_on_its_way_is_sent_again() -> None:
-    bot = responder()
-    first, second = FakeInteraction(), FakeInteraction()
-    first.post = lambda: None  # type: ignore[method-assign]  # Discord returned no message yet
-    for_friend = replies.framework_reply(SNAPSHOT, "django", asker=1, mention=9)
+    again, _ = card_then_the_card_for_a_friend(first_posted=False)
 
-    async def ask() -> None:
-        await bot.send(first, CARD)
-        await bot.send(second, for_friend)
-
-    run(ask())
-
-    again = second.only("response.send_message").kwargs
-    assert again["embeds"][0].title == "Django"
-    assert again["content"].startswith("<@9>")
+    assert again.embeds[0].title == "Django"
+    assert again.kwargs["content"].startswith("<@9>")
 
 
 def test_a_note_for_the_asker_follows_a_public_answer_privately() -> None:
