@@ -84,6 +84,8 @@ class FakeInteraction:
     type: discord.InteractionType = discord.InteractionType.application_command
     guild_id: int | None = GUILD_ID
     extras: dict[str, Any] = field(default_factory=dict)
+    callback_names_message: bool = True
+    """Whether the answer's callback returns the posted message (over HTTP it does not)."""
     """As discord.Interaction's: where the answering code notes the outcome for the metrics."""
     user: Any = field(default_factory=lambda: SimpleNamespace(id=1))
     permissions: discord.Permissions = field(default_factory=discord.Permissions.none)
@@ -116,6 +118,11 @@ class FakeInteraction:
         message = make_message(self.channel_id or CHANNEL_ID)
         self.posted.append(message)
         return message
+
+    async def original_response(self) -> discord.InteractionMessage:
+        """Stand in for `discord.Interaction.original_response`: the response's message."""
+        self.record("original_response", discord.Interaction.original_response)
+        return self.posted[0]  # type: ignore[return-value]
 
     async def delete_original_response(self) -> None:
         """Stand in for `discord.Interaction.delete_original_response`."""
@@ -164,7 +171,10 @@ class FakeResponse:
     async def send_message(self, **kwargs: Any) -> SimpleNamespace:
         """Stand in for `discord.InteractionResponse.send_message`; the message is its resource."""
         self._respond("send_message", discord.InteractionResponse.send_message, kwargs)
-        return SimpleNamespace(resource=self._interaction.post())
+        message = self._interaction.post()
+        return SimpleNamespace(
+            resource=message if self._interaction.callback_names_message else None
+        )
 
     async def edit_message(self, **kwargs: Any) -> None:
         """Stand in for `discord.InteractionResponse.edit_message`."""

@@ -150,12 +150,13 @@ def test_the_same_public_answer_twice_in_a_channel_points_to_the_first() -> None
 def card_then_the_card_for_a_friend(*, first_posted: bool) -> tuple[Call, str | None]:
     """Post the Django card, then ask for it again for user 9 in the same channel.
 
-    Return the second answer's call, and the first card's link (None: not posted yet).
+    Return the second answer's call, and the first card's link.
     """
     bot = responder()
     first, second = FakeInteraction(), FakeInteraction()
-    if not first_posted:
-        first.post = lambda: None  # type: ignore[method-assign]  # Discord returned no message yet
+    if not first_posted:  # Discord named no message, nor can it be read back yet
+        first.callback_names_message = False
+        first.fail("original_response", http_error(404, 10008, "Unknown Message"))
     for_friend = replies.framework_reply(SNAPSHOT, "django", asker=1, mention=9)
 
     async def ask() -> None:
@@ -163,7 +164,7 @@ def card_then_the_card_for_a_friend(*, first_posted: bool) -> tuple[Call, str | 
         await bot.send(second, for_friend)
 
     run(ask())
-    return second.only("response.send_message"), first.posted[0].jump_url if first.posted else None
+    return second.only("response.send_message"), first.posted[0].jump_url
 
 
 def test_a_repeated_answer_for_someone_still_reaches_them() -> None:
@@ -191,6 +192,22 @@ def test_a_note_for_the_asker_follows_a_public_answer_privately() -> None:
     note = interaction.only("followup.send").kwargs
     assert note["ephemeral"] is True
     assert note["content"] == "Nobody was pinged: mentions are off in this channel."
+
+
+def test_an_answer_whose_callback_names_no_message_is_read_back_for_the_pointer() -> None:
+    bot = responder()
+    over_http, second = FakeInteraction(callback_names_message=False), FakeInteraction()
+
+    async def ask() -> None:
+        await bot.send(over_http, CARD)
+        await bot.send(second, CARD)
+
+    run(ask())
+
+    assert over_http.names() == ["response.send_message", "original_response"]
+    link = over_http.posted[0].jump_url
+    pointer = second.only("response.send_message")
+    assert description(pointer) == f"That answer was posted in this channel [just above]({link})."
 
 
 def test_an_answer_that_failed_to_post_lets_the_next_asker_have_it() -> None:
