@@ -4,56 +4,64 @@ Parsing a guide takes about six times the memory the guide keeps (the file's tex
 a node for every value with its position), and what the guide keeps is allocated among all of
 that. Once the parse is over, the allocator cannot give those pages back: they each still hold
 some of the guide. For a 10,000-framework guide that was 40 MB more than the guide needs, for as
-long as the bot runs. A child forked for the parse pays that instead, and sends back the guide
-alone, which the bot then holds in as little memory as it takes.
+long as the bot runs. A child process pays that instead, and sends back the guide alone, which
+the bot then holds in as little memory as it takes.
 
-Where `os.fork` does not exist, or the child dies without an answer, the guide is loaded here.
+The child is a new interpreter (`python -P -m bot.apart PATH`), not a fork: the bot has threads
+(the reload runs in one), and a process forked from a threaded one may deadlock in the child.
+Where the child cannot start, or ends without an answer, the guide is loaded here.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.guide import Guide, GuideError, load_guide
 
+CHILD_COMMAND = (sys.executable, "-P", "-m", "bot.apart")
+"""The child's command line, before the guide's path; -P keeps the working folder off sys.path."""
+CHILD_TIMEOUT_SECONDS = 120
+"""Far above the largest guide's parse (about 2 s at the 8 MiB cap); a hung child is given up."""
+
 
 def load_guide_apart(path: Path) -> Guide:
-    """Return `load_guide(path)`, computed in a forked child process where one can be forked.
+    """Return `load_guide(path)`, computed in a child process where one can be started.
 
     Raises:
         GuideError: The file can't be read or isn't a valid guide, as `load_guide` says.
     """
-    if not hasattr(os, "fork"):
+    try:
+        child = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [*CHILD_COMMAND, str(path)],
+            capture_output=True,
+            timeout=CHILD_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
         return load_guide(path)
-    reader, writer = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover - the child's coverage is not collected
-        _answer(path, reader, writer)
-    os.close(writer)
-    with os.fdopen(reader, "rb") as pipe:
-        data = pipe.read()
-    os.waitpid(child, 0)
-    if not data:  # the child died: load it here, and say what is wrong if anything is
-        return load_guide(path)
-    result: Guide | GuideError = pickle.loads(data)  # noqa: S301 - our own child's bytes
+    try:
+        if child.returncode != 0:
+            raise EOFError(child.returncode)
+        result: Guide | GuideError = pickle.loads(child.stdout)  # noqa: S301 - our own child's
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        result = load_guide(path)  # no answer: load it here, and say what is wrong if anything is
     if isinstance(result, GuideError):
         raise result
     return result
 
 
-def _answer(path: Path, reader: int, writer: int) -> None:  # pragma: no cover - in the child
-    """Load the guide, write it (or its problems) to `writer` pickled, and end the process."""
-    code = 1
+def main(argv: list[str]) -> int:
+    """In the child: write the guide at `argv[0]`, or its problems, pickled to standard output."""
     try:
-        os.close(reader)
-        try:
-            result: Guide | GuideError = load_guide(path)
-        except GuideError as error:
-            result = error
-        with os.fdopen(writer, "wb") as pipe:
-            pipe.write(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
-        code = 0
-    finally:
-        os._exit(code)
+        result: Guide | GuideError = load_guide(Path(argv[0]))
+    except GuideError as error:
+        result = error
+    sys.stdout.buffer.write(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
-"""Loading a guide in a forked child gives what loading it here gives, problems included."""
+"""Loading a guide in a child process gives what loading it here gives, problems included."""
 
-import os
+import sys
 
 import pytest
 
@@ -29,17 +29,37 @@ def test_the_child_sends_back_every_problem_of_a_broken_guide(tmp_path):
     assert here.value.problems[0].field == "frameworks[0].language"
 
 
-def test_without_fork_the_guide_is_loaded_here(monkeypatch):
-    monkeypatch.delattr(os, "fork")
+def test_the_guide_is_loaded_in_a_child_that_imports_no_discord(tmp_path, monkeypatch):
+    seen = tmp_path / "modules.txt"
+    script = (
+        "import atexit, runpy, sys; seen = sys.argv.pop(1);"
+        "atexit.register(lambda: open(seen, 'w').write(' '.join(sys.modules)));"
+        "runpy.run_module('bot.apart', run_name='__main__')"
+    )
+    monkeypatch.setattr(apart, "CHILD_COMMAND", (sys.executable, "-P", "-c", script, str(seen)))
+    monkeypatch.setattr(apart, "load_guide", _no_loading_here)
+
+    assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+    assert "bot.guide" in seen.read_text().split()
+    assert "discord" not in seen.read_text().split()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        (sys.executable, "-c", "import sys; sys.exit(3)"),
+        (sys.executable, "-c", "print('not a pickle')"),
+        ("/nonexistent/python",),
+    ],
+    ids=["dies", "no answer", "cannot start"],
+)
+def test_a_child_without_an_answer_leaves_the_loading_to_the_parent(monkeypatch, command):
+    monkeypatch.setattr(apart, "CHILD_COMMAND", command)
     assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
 
 
-def test_a_child_that_dies_without_an_answer_leaves_the_loading_to_the_parent(monkeypatch):
-    def die(*_args: object) -> None:
-        os._exit(3)
-
-    monkeypatch.setattr(apart, "_answer", die)
-    assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+def _no_loading_here(path):
+    raise AssertionError(f"{path} was loaded in the bot's own process")
 
 
 def test_a_store_reloads_with_the_loader_it_was_opened_with(tmp_path):
