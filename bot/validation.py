@@ -15,6 +15,7 @@ here) and keeps only what checking needs: values, tags and 1-based positions.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -31,6 +32,8 @@ QUOTE_MAX_CHARS = 60
 """Longest value quoted whole in a message; longer ones are cut."""
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
+"""What YAML counts as a line break."""
 
 _TAG_PREFIX = "tag:yaml.org,2002:"
 STR_TAG = _TAG_PREFIX + "str"
@@ -199,8 +202,8 @@ def compose(text: str, report: Report) -> Node | None:
         root = _compose(loader, report)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        report.add(line, column, "", _syntax_message(exc))
+        line, column = _place(mark, text) if mark else (1, 1)
+        report.add(line, column, "", _syntax_message(exc, text))
         return None
     except yaml.YAMLError as exc:
         report.add(1, 1, "", f"YAML error: {exc}")
@@ -332,14 +335,28 @@ def _path(stack: list[_Open]) -> str:
     return path
 
 
-def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
+def _place(mark: yaml.Mark, text: str) -> tuple[int, int]:
+    """Return the 1-based line and column of `mark` in `text`.
+
+    libyaml marks the end of the text as the start of a line after it, even when the text has
+    no final line break; an editor has no such line, so the end is shown after the last
+    character of the last line that has one.
+    """
+    if mark.index < len(text.rstrip("\r\n\x85\u2028\u2029")):
+        return mark.line + 1, mark.column + 1
+    lines = _LINE_BREAK.split(text.rstrip("\r\n\x85\u2028\u2029"))
+    return len(lines), len(lines[-1]) + 1
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
     problem = exc.problem or exc.context or "not valid YAML"
     if "nesting depth" in problem:  # libyaml's own limit, deeper than ours
         return f"nested more than {YAML_MAX_DEPTH} levels deep"
     message = f"YAML syntax error: {problem}"
     mark = exc.context_mark
     if exc.problem and exc.context and mark:
-        message += f" ({exc.context} at line {mark.line + 1}, column {mark.column + 1})"
+        line, column = _place(mark, text)
+        message += f" ({exc.context} at line {line}, column {column})"
     return message
 
 

@@ -322,8 +322,8 @@ BROKEN_AT_START = {
     "syntax error": (
         "title: [\n",
         [
-            "2:1: YAML syntax error: did not find expected node content"
-            " (while parsing a flow node at line 2, column 1)"
+            "1:9: YAML syntax error: did not find expected node content"
+            " (while parsing a flow node at line 1, column 9)"
         ],
     ),
     "empty": ("", ["1:1: the file is empty"]),

@@ -423,6 +423,21 @@ def test_windows_line_endings_and_a_byte_order_mark_change_nothing(tmp_path):
     ]
 
 
+@pytest.mark.parametrize("loader", [validation._Loader, yaml.SafeLoader], ids=["libyaml", "python"])
+@pytest.mark.parametrize("end", ["", "\n", "\r\n"], ids=["no-final-break", "lf", "crlf"])
+def test_a_problem_at_the_end_of_the_file_points_at_its_last_line(loader, end, monkeypatch):
+    monkeypatch.setattr(validation, "_Loader", loader)
+    text = "title: T\nintro: I\nconclusion: [a, b" + end
+
+    assert parse_problems(text) == [
+        "g.yaml:3:18: YAML syntax error: did not find expected ',' or ']'"
+        " (while parsing a flow sequence at line 3, column 13)"
+        if loader is not yaml.SafeLoader
+        else "g.yaml:3:18: YAML syntax error: expected ',' or ']', but got '<stream end>'"
+        " (while parsing a flow sequence at line 3, column 13)"
+    ]
+
+
 def test_columns_count_characters_not_bytes():
     text = VALID_TEXT.replace("  - name: Gin", "  - {name: Gö😀😀, language: 5}\n  - name: Gin")
 
@@ -580,11 +595,11 @@ def assert_guide_or_problems(text: str) -> None:
     assert problems, "a guide error names at least one problem"
     places = [(problem.line, problem.column) for problem in problems]
     assert places == sorted(places)
-    # The end of a text without a final line break is reported at the start of the next line.
-    end = (len(LINE_BREAK.findall(text)) + 2, 1)
+    # Every problem points at a character of the text, or just after the end of its line.
+    lines = LINE_BREAK.split(text.removeprefix("\ufeff")) or [""]
     for problem in problems:
-        assert problem.column >= 1, problem
-        assert (problem.line, problem.column) <= end, (problem, end)
+        assert 1 <= problem.line <= len(lines), (problem, lines)
+        assert 1 <= problem.column <= len(lines[problem.line - 1]) + 1, (problem, lines)
         assert problem.message.strip(), problem
         assert str(problem).startswith(f"g.yaml:{problem.line}:{problem.column}: ")
 
