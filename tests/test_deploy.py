@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot.config import keys, parse_config
 from bot.metrics import Health, Metrics, routes
-from tests.test_package import BUILT_FROM
+from tests.helpers import BUILT_FROM
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO_ROOT / "Dockerfile"

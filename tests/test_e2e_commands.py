@@ -34,9 +34,7 @@ from tests.emulator.payloads import (
     walk_components,
 )
 from tests.emulator.plugin import RunBot
-
-SUGGESTING_QUERY = "flsk djngo"
-"""Resolves to no framework, but the matcher suggests Django and Flask for it."""
+from tests.helpers import SUGGESTING_QUERY
 
 
 @pytest.mark.e2e

@@ -39,7 +39,7 @@ from tests.emulator.payloads import (
     UPDATE_MESSAGE,
 )
 from tests.emulator.records import InteractionResult
-from tests.test_e2e_commands import SUGGESTING_QUERY
+from tests.helpers import SUGGESTING_QUERY
 
 MIB = 1024 * 1024
 

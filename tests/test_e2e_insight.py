@@ -28,8 +28,8 @@ from tests.emulator.payloads import (
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
 )
+from tests.helpers import VERSION_1, run_sql
 from tests.postgres import CuttableProxy, fresh_database
-from tests.test_insight_store import VERSION_1, run_sql
 
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
 MISSING = "cobol on cogs"

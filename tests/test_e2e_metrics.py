@@ -19,7 +19,7 @@ from tests.emulator.emulator import DiscordEmulator, InteractionResult
 from tests.emulator.harness import BOT_COMMAND, BotProcess, default_config, running_bot
 from tests.emulator.monitoring import free_port, get, samples, wait_health
 from tests.emulator.payloads import MANAGE_GUILD
-from tests.test_logs import INTERACTION_LINE_KEYS
+from tests.helpers import INTERACTION_LINE_KEYS
 
 pytestmark = pytest.mark.e2e
 

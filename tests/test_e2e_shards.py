@@ -17,7 +17,7 @@ from tests.emulator.messages import public_messages, title
 from tests.emulator.monitoring import free_port, get, samples, wait_health
 from tests.emulator.payloads import EPHEMERAL
 from tests.emulator.records import InteractionResult
-from tests.test_redis_cooldown import closed_port_url
+from tests.helpers import closed_port_url
 
 pytestmark = pytest.mark.e2e
 

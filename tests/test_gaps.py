@@ -20,8 +20,8 @@ from bot.payload import callback_body
 from bot.store import Snapshot
 from tests.conftest import make_guide
 from tests.emulator.validation import message_problems
+from tests.helpers import assert_within_limits
 from tests.postgres import fresh_database
-from tests.test_render import assert_within_limits
 
 SNAPSHOT = Snapshot.of(make_guide())
 GUILD = 111

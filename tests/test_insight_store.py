@@ -14,35 +14,13 @@ import pytest
 
 from bot.insight import Count, Gaps, Outcome, Record
 from bot.insight_store import SCHEMA_VERSION, InsightError, InsightStore, open_store
+from tests.helpers import VERSION_1, run_sql
 from tests.postgres import REQUIRE_ENV, URL_ENV, fresh_database, server_url
 
 T = TypeVar("T")
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 GUILD = 111
 OTHER_GUILD = 222
-
-# The schema the first release of guide insight (version 1) wrote, frozen as it shipped: an
-# upgrade test must start from what is really out there, not from today's migration code.
-# Its one row is `record("fastapi")`: NOW, in GUILD.
-VERSION_1 = {
-    "sqlite": (
-        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY)",
-        "CREATE TABLE lookups (id INTEGER PRIMARY KEY, at REAL NOT NULL, guild_id INTEGER, "
-        "command TEXT NOT NULL, query TEXT NOT NULL, outcome TEXT NOT NULL, framework TEXT)",
-        "INSERT INTO schema_version VALUES (1)",
-        "INSERT INTO lookups (at, guild_id, command, query, outcome, framework) "
-        "VALUES (1796040000.0, 111, 'framework', 'fastapi', 'not_found', NULL)",
-    ),
-    "postgresql": (
-        "CREATE TABLE schema_version (version INTEGER PRIMARY KEY)",
-        "CREATE TABLE lookups (id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ NOT NULL, "
-        "guild_id BIGINT, command TEXT NOT NULL, query TEXT NOT NULL, "
-        "outcome TEXT NOT NULL, framework TEXT)",
-        "INSERT INTO schema_version VALUES (1)",
-        "INSERT INTO lookups (at, guild_id, command, query, outcome, framework) "
-        "VALUES ('2026-11-30 12:00:00+00', 111, 'framework', 'fastapi', 'not_found', NULL)",
-    ),
-}
 
 
 def record(
@@ -75,21 +53,6 @@ def insight_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     else:
         with fresh_database() as url:
             yield url
-
-
-def run_sql(url: str, statements: tuple[str, ...]) -> None:
-    """Run statements straight on the database, as an older guidebot or a maintainer would."""
-    if url.startswith("sqlite:///"):
-        path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(path) as db:
-            for statement in statements:
-                db.execute(statement)
-        db.close()
-    else:
-        with psycopg.connect(url, autocommit=True) as conn:
-            for statement in statements:
-                conn.execute(statement.encode())
 
 
 def kind(url: str) -> str:

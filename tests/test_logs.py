@@ -13,13 +13,10 @@ import pytest
 from bot.config import Config
 from bot.logs import REDACTED, JsonFormatter, redact_token, setup_logging
 from bot.metrics import Metrics
+from tests.helpers import INTERACTION_LINE_KEYS
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GuIdEb.s3cr3t-hmac-part-of-the-t0k3n-xyz"
 SECRET = TOKEN.rsplit(".", 1)[-1]
-INTERACTION_LINE_KEYS = {
-    *("time", "level", "logger", "message"),
-    *("command", "outcome", "latency_ms", "query"),
-}
 """What the per-interaction log line holds as JSON: the usual, then its own fields."""
 
 

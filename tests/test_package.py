@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import BUILT_FROM
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-BUILT_FROM = ("pyproject.toml", "README.md", "LICENSE", "bot", "data")
-"""What the wheel is built from; anything else in the clone must not matter."""
 VERSION = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator, Callable
 from urllib.parse import urlsplit
 
@@ -18,6 +17,7 @@ from tests.conftest import (
     REQUIRE_REDIS_ENV,
     answering_redis,
 )
+from tests.helpers import closed_port_url
 
 
 class Failures:
@@ -128,13 +128,6 @@ def test_a_cooldown_of_zero_never_points_nor_touches_redis(redis_url, redis_pref
             assert await first.client.keys(f"{redis_prefix}*") == []
 
     asyncio.run(scenario())
-
-
-def closed_port_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"
 
 
 async def every_step(cooldown: RedisCooldown) -> None:

@@ -1,4 +1,3 @@
-import discord
 import pytest
 
 from bot import guide as guide_module
@@ -7,14 +6,10 @@ from bot.guide import Resource, ResourceKind, load_guide
 from bot.matching import Suggestion
 from bot.walkthrough import STEPS, Step, Walkthrough
 from tests.conftest import SHIPPED_GUIDE, make_framework, make_guide
-from tests.emulator.validation import EMBED_FIELD_VALUE_LIMIT, message_problems
+from tests.emulator.validation import EMBED_FIELD_VALUE_LIMIT
+from tests.helpers import assert_within_limits
 
 SHIPPED = load_guide(SHIPPED_GUIDE)
-
-
-def assert_within_limits(embed: discord.Embed) -> None:
-    """Discord would take the embed: checked against the emulator's limits, not render's own."""
-    assert [str(problem) for problem in message_problems({"embeds": [embed.to_dict()]})] == []
 
 
 @pytest.mark.parametrize("framework", SHIPPED.frameworks, ids=lambda fw: fw.key)
