@@ -303,7 +303,7 @@ def test_token_echoed_back_by_discord_is_redacted_from_every_log_line(
         assert secret not in log
 
 
-def test_token_rejected_at_login_is_not_logged_at_debug(
+def test_token_rejected_at_login_exits_with_one_clear_line_and_is_not_logged_at_debug(
     emulator: DiscordEmulator, tmp_path: Path
 ) -> None:
     wrong = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GuIdEb.d1st1nct1v3-f4k3-t0k3n-s3cr3t-p4rt"
@@ -321,9 +321,15 @@ def test_token_rejected_at_login_is_not_logged_at_debug(
 
     assert code == 1, log
     assert "DEBUG" in log
-    assert "rejected the token" in log
-    for secret in secret_parts(wrong):
+    guidebot_lines = [line for line in log.splitlines() if line.startswith("guidebot: ")]
+    assert guidebot_lines == [
+        "guidebot: Discord rejected the token: check DISCORD_TOKEN (it may have been reset)"
+    ]
+    assert "Traceback" not in log
+    for secret in [*secret_parts(wrong), *secret_parts(emulator.token)]:
         assert secret not in log
+    assert [str(r) for r in emulator.requests] == ["#0 GET /users/@me -> 401"]
+    assert emulator.gateway.connections == []
     assert emulator.take_violations() == [
         "[protocol] GET /users/@me (#0): Authorization header is wrong"
     ]

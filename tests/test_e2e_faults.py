@@ -28,7 +28,6 @@ from tests.emulator.harness import (
     BotProcess,
     client_in_process,
     default_config,
-    run_to_exit,
 )
 from tests.emulator.payloads import EPHEMERAL, LOADING, MANAGE_GUILD, MEMBER_PERMISSIONS
 from tests.emulator.plugin import RunBot
@@ -585,31 +584,3 @@ def test_gateway_final_close_exits_with_one_clear_line(
         assert emu.gateway.identify_count == 1, "the close is final: no new IDENTIFY"
 
     run_bot(scenario)
-
-
-def test_login_with_a_rejected_token_exits_with_one_clear_line(
-    emulator: DiscordEmulator, tmp_path: Path
-) -> None:
-    wrong = "MTIzNDU2Nzg5.WrOnG.not-the-token-at-all"
-
-    async def main() -> tuple[int, str]:
-        async with emulator:
-            config = tmp_path / "config.toml"
-            config.write_text(default_config(emulator), encoding="utf-8")
-            code, out, err = await run_to_exit(
-                emulator, "--config", str(config), "run", token=wrong
-            )
-            return code, out + err
-
-    code, log = asyncio.run(main())
-
-    assert code == 1, log
-    assert "rejected the token" in only_line(log, "guidebot: ")
-    assert "Traceback" not in log
-    assert wrong not in log
-    assert emulator.token not in log
-    assert [str(r) for r in emulator.requests] == ["#0 GET /users/@me -> 401"]
-    assert emulator.gateway.connections == []
-    assert emulator.take_violations() == [
-        "[protocol] GET /users/@me (#0): Authorization header is wrong"
-    ]
