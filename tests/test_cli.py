@@ -1,5 +1,6 @@
 import json
 import re
+import tomllib
 
 import pytest
 
@@ -201,3 +202,25 @@ def test_the_readmes_guide_example_is_a_guide_as_written(capsys, tmp_path):
     code, out, _ = run(capsys, "ask", "--guide", str(guide), "/resources django kind:docs")
     assert code == 0
     assert "https://docs.djangoproject.com/en/stable/" in out
+
+
+def test_cli_version_prints_the_packages_version(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["--version"])
+    version = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    assert (caught.value.code, capsys.readouterr().out) == (0, f"guidebot {version}\n")
+
+
+def test_cli_check_with_no_arguments_checks_and_names_the_guide_the_bot_serves(
+    capsys, monkeypatch, tmp_path
+):
+    monkeypatch.chdir(tmp_path)  # no config.toml here: the bundled guide
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert out.startswith(f"{SHIPPED_GUIDE}: ok: 14 frameworks in ")
+
+    (tmp_path / "config.toml").write_text('[guide]\npath = "mine.yaml"\n', encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(SHIPPED_GUIDE.read_text(), encoding="utf-8")
+    code, out, _ = run(capsys, "check")
+    assert code == 0
+    assert out.startswith("mine.yaml: ok: ")  # as the config file names it

@@ -1,3 +1,4 @@
+import re
 import tomllib
 from pathlib import Path
 
@@ -357,3 +358,73 @@ def test_config_logging_format_json_as_the_issue_writes_it(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('[logging]\nformat = "json"\n')
     assert load_config(path, {}).log_format == "json"
+
+
+# Each config example of the issues and the README, as a file written exactly so.
+CONTRACT_EXAMPLES = {
+    "[metrics] port": (
+        "[metrics]\nport = 9108\n",
+        {"metrics_port": 9108, "metrics_host": "127.0.0.1"},
+    ),
+    "[insight] url sqlite": (
+        '[insight]\nurl = "sqlite:///var/insight.sqlite3"\nretention_days = 90\n',
+        {"insight_url": "sqlite:///{dir}/var/insight.sqlite3", "insight_retention_days": 90},
+    ),
+    "[insight] url postgresql": (
+        '[insight]\nurl = "postgresql://user:password@host/db"\n',
+        {"insight_url": "postgresql://user:password@host/db"},
+    ),
+    "[insight] url empty": ('[insight]\nurl = ""\n', {"insight_url": ""}),
+    "[logging] format json": ('[logging]\nformat = "json"\n', {"log_format": "json"}),
+    "[sharding]": (
+        "[sharding]\nshard_count = 4\nshard_ids = [2, 3]\n",
+        {"shard_count": 4, "shard_ids": (2, 3)},
+    ),
+    "[cooldown] redis_url": (
+        '[cooldown]\nredis_url = "redis://127.0.0.1:6379/0"\n',
+        {"redis_url": "redis://127.0.0.1:6379/0"},
+    ),
+    "[http] public_key": (f'[http]\npublic_key = "{"ab" * 32}"\n', {"http_public_key": "ab" * 32}),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), CONTRACT_EXAMPLES.values(), ids=CONTRACT_EXAMPLES)
+def test_config_each_documented_example_loads_as_written(tmp_path, text, expected):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    config = load_config(path, {})
+    expected = {
+        field: value.format(dir=tmp_path) if isinstance(value, str) else value
+        for field, value in expected.items()
+    }
+    assert {field: getattr(config, field) for field in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "field", "value"),
+    [
+        ("GUIDEBOT_METRICS_PORT", "9108", "metrics_port", 9108),
+        ("GUIDEBOT_INSIGHT_URL", "postgresql://user:password@host/db", "insight_url", None),
+        ("GUIDEBOT_SHARDING_SHARD_COUNT", "4", "shard_count", 4),
+        ("GUIDEBOT_SHARDING_SHARD_IDS", "2,3", "shard_ids", (2, 3)),
+        ("GUIDEBOT_COOLDOWN_REDIS_URL", "redis://redis.internal:6379/0", "redis_url", None),
+        ("DISCORD_PUBLIC_KEY", "cd" * 32, "http_public_key", None),
+    ],
+)
+def test_config_each_documented_variable_wins_over_the_file(tmp_path, variable, text, field, value):
+    path = tmp_path / "config.toml"
+    path.write_text("[sharding]\nshard_count = 4\n", encoding="utf-8")
+    config = load_config(path, {variable: text})
+    assert getattr(config, field) == (text if value is None else value)
+
+
+def test_config_the_readmes_cooldown_example_loads_as_written(tmp_path):
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"^```toml\n(.*?)^```", readme, re.MULTILINE | re.DOTALL)
+    path = tmp_path / "config.toml"
+    path.write_text(example, encoding="utf-8")
+    config = load_config(path, {})
+    assert (config.redis_url, config.redis_key_prefix) == (
+        "redis://redis.internal:6379/0",
+        "guidebot:cooldown:",
+    )

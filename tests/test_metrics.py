@@ -9,6 +9,7 @@ import logging
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.metrics import COMMANDS, MAX_PENDING, OUTCOMES, Health, Metrics, routes, serving
@@ -36,6 +37,26 @@ def test_every_command_and_outcome_is_exported_at_zero_from_the_start() -> None:
             )
     assert value(metrics, "guidebot_insight_dropped_total") == 0
     assert value(metrics, "guidebot_guide_reloads_total", result="failed") == 0
+
+
+@pytest.mark.parametrize(
+    "command", ["framework", "resources", "getting-started", "guide", "component", "autocomplete"]
+)
+@pytest.mark.parametrize("outcome", ["answered", "not_found", "error", "refused", "cooldown"])
+def test_the_issues_labels_are_exported_as_written(command: str, outcome: str) -> None:
+    metrics = Metrics()
+    metrics.record(1, command, outcome)
+    scraped = generate_latest(metrics.registry).decode()
+    assert f'guidebot_interactions_total{{command="{command}",outcome="{outcome}"}} 1.0' in scraped
+    for name in (
+        "guidebot_response_seconds_bucket",
+        'guidebot_guide_reloads_total{result="ok"}',
+        'guidebot_guide_reloads_total{result="failed"}',
+        "guidebot_guide_frameworks",
+        "guidebot_gateway_latency_seconds",
+        "guidebot_insight_dropped_total",
+    ):
+        assert f"\n{name}" in scraped, name
 
 
 def test_two_bots_in_one_process_count_apart() -> None:
