@@ -290,10 +290,9 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_FAILURE
     resources = sum(len(fw.resources) for fw in guide.frameworks)
     warned = f", {_count(len(guide.warnings), 'warning')}" if guide.warnings else ""
-    print(
-        f"{path}: ok: {len(guide.frameworks)} frameworks in {len(guide.languages())} languages, "
-        f"{resources} resources{warned}"
-    )
+    frameworks = _count(len(guide.frameworks), "framework")
+    languages = _count(len(guide.languages()), "language")
+    print(f"{path}: ok: {frameworks} in {languages}, {_count(resources, 'resource')}{warned}")
     return EXIT_OK
 
 

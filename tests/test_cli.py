@@ -224,3 +224,18 @@ def test_cli_check_with_no_arguments_checks_and_names_the_guide_the_bot_serves(
     code, out, _ = run(capsys, "check")
     assert code == 0
     assert out.startswith("mine.yaml: ok: ")  # as the config file names it
+
+
+def test_cli_check_counts_one_of_each_in_the_singular(capsys, tmp_path):
+    guide = tmp_path / "guide.yaml"
+    guide.write_text(
+        "title: T\nintro: I\nprerequisites: {text: P}\nconclusion: C\nframeworks:\n"
+        "  - {name: Flask, language: Python, description: D,\n"
+        "     resources: [{title: Docs, url: 'https://flask.example/'}]}\n",
+        encoding="utf-8",
+    )
+
+    code, out, _ = run(capsys, "check", "--guide", str(guide))
+
+    assert code == 0
+    assert out == f"{guide}: ok: 1 framework in 1 language, 1 resource\n"
