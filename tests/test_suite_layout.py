@@ -28,3 +28,12 @@ def test_no_test_module_imports_another():
         if imported_modules(path) & tests
     }
     assert offenders == {}
+
+
+def test_the_readmes_layout_names_every_module_of_the_package():
+    readme = (TESTS.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    package = TESTS.parent / "bot"
+    modules = {path.name for path in package.glob("*.py") if path.name != "__init__.py"}
+    assert {name for name in modules if name not in layout} == set()
+    assert "cogs/" in layout
