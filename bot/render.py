@@ -79,6 +79,14 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - len(ELLIPSIS), 0)].rstrip() + ELLIPSIS
 
 
+def plain(text: str) -> str:
+    """Return guide text that is not markdown (a name, a language, a list entry) to show as typed.
+
+    Only the intro, prerequisites text, descriptions and conclusion of a guide are markdown.
+    """
+    return discord.utils.escape_markdown(text)
+
+
 def quote_query(text: str) -> str:
     """Return a learner's text made safe to echo: no markdown, links, mentions or invisibles.
 
@@ -99,7 +107,7 @@ def quote_query(text: str) -> str:
 
 def link(title: str, url: str) -> str:
     """Return a markdown link whose text and address cannot break out of the link syntax."""
-    text = discord.utils.escape_markdown(title).replace("[", "\\[").replace("]", "\\]")
+    text = plain(title).replace("[", "\\[").replace("]", "\\]")
     return f"[{text}]({quote(url, safe=URL_SAFE_CHARACTERS)})"
 
 
@@ -115,11 +123,12 @@ def framework_embed(framework: Framework, *, footer: str | None = None) -> disco
         description=truncate(framework.description, EMBED_DESCRIPTION_LIMIT),
         colour=COLOUR_CARD,
     )
-    embed.add_field(name="Language", value=_field_value(framework.language), inline=True)
+    embed.add_field(name="Language", value=_field_value(plain(framework.language)), inline=True)
     if framework.used_by:
-        embed.add_field(name="Used by", value=_joined(framework.used_by, ", "), inline=True)
+        used_by = [plain(user) for user in framework.used_by]
+        embed.add_field(name="Used by", value=_joined(used_by, ", "), inline=True)
     if framework.features:
-        features = [f"• {feature}" for feature in framework.features]
+        features = [f"• {plain(feature)}" for feature in framework.features]
         embed.add_field(name="Key features", value=_joined(features, "\n"), inline=False)
     lines = [_resource_line(resource) for resource in framework.resources]
     embed.add_field(name="Resources", value=_joined(lines, "\n"), inline=False)
@@ -174,7 +183,7 @@ def no_resources_embed(framework: Framework, kind: str) -> discord.Embed:
 def not_found_embed(query: str, suggestions: Sequence[Suggestion]) -> discord.Embed:
     """Return the "did you mean" reply; the query is quoted safely, suggestions are listed."""
     if suggestions:
-        names = "\n".join(f"• {discord.utils.escape_markdown(s.label)}" for s in suggestions)
+        names = "\n".join(f"• {plain(s.label)}" for s in suggestions)
         body = f"Did you mean:\n{names}\n\nPick one below, or try `/framework` to see them all."
     else:
         body = "Try `/framework` with no name to see every framework in the guide."
@@ -189,9 +198,10 @@ def not_found_embed(query: str, suggestions: Sequence[Suggestion]) -> discord.Em
 
 def language_choice_embed(language: str, names: Sequence[str]) -> discord.Embed:
     """Return the reply to a language where a framework was asked for: which to choose from."""
-    head = f"{language} is a language; the guide's {language} frameworks are "
+    shown = plain(language)
+    head = f"{shown} is a language; the guide's {shown} frameworks are "
     tail = ". Pick one below for its study links."
-    bold = [f"**{discord.utils.escape_markdown(name)}**" for name in names]
+    bold = [f"**{plain(name)}**" for name in names]
     listed = _joined(bold, ", ", limit=EMBED_DESCRIPTION_LIMIT - len(head) - len(tail))
     return fit(
         discord.Embed(
@@ -210,15 +220,15 @@ def framework_list_pages(guide: Guide) -> list[list[tuple[str, str]]]:
     """
     fields: list[tuple[str, str]] = []
     for language in guide.languages():
-        names = [discord.utils.escape_markdown(fw.name) for fw in guide.frameworks_for(language)]
+        names = [plain(fw.name) for fw in guide.frameworks_for(language)]
         chunk: list[str] = []
         for name in names:
             if chunk and len(", ".join([*chunk, name])) > EMBED_FIELD_VALUE_LIMIT:
-                fields.append((language, ", ".join(chunk)))
+                fields.append((plain(language), ", ".join(chunk)))
                 chunk = []
             chunk.append(name)
         if chunk:  # none for a language only `also_for` frameworks of another
-            fields.append((language, ", ".join(chunk)))
+            fields.append((plain(language), ", ".join(chunk)))
     pages: list[list[tuple[str, str]]] = [[]]
     budget = EMBED_TOTAL_LIMIT - EMBED_TITLE_LIMIT - LIST_TEXT_ALLOWANCE
     used = 0
@@ -263,13 +273,13 @@ def walkthrough_embed(walk: Walkthrough) -> discord.Embed:
         body = guide.intro
     elif walk.step is Step.PREREQUISITES:
         extras = [
-            f"**{label}:** {', '.join(items)}"
+            f"**{label}:** {', '.join(map(plain, items))}"
             for label, items in (("Languages", prereq.languages), ("Concepts", prereq.concepts))
             if items
         ]
         body = "\n\n".join([prereq.text, *extras])
     elif walk.step is Step.LANGUAGE:
-        chosen = f"\n\nChosen: **{walk.language}**" if walk.language else ""
+        chosen = f"\n\nChosen: **{plain(walk.language)}**" if walk.language else ""
         body = f"Pick the language you know best from the menu below.{chosen}"
     elif walk.step is Step.FRAMEWORK:
         body = _frameworks_body(walk)
@@ -322,9 +332,7 @@ def gaps_embed(gaps: Gaps, *, days: int) -> discord.Embed:
         text = f"No lookups were recorded here in {window}."
     embed = discord.Embed(title="What learners looked for", description=text, colour=COLOUR_CARD)
     misses = [f"**{miss.count}** {quote_query(miss.name)}" for miss in gaps.misses]
-    answered = [
-        f"**{hit.count}** {discord.utils.escape_markdown(hit.name)}" for hit in gaps.answered
-    ]
+    answered = [f"**{hit.count}** {plain(hit.name)}" for hit in gaps.answered]
     embed.add_field(name="Most asked, found nothing", value=_joined(misses, "\n"), inline=False)
     embed.add_field(name="Most asked frameworks", value=_joined(answered, "\n"), inline=False)
     embed.set_footer(text="A miss is a query no framework answered at once.")
@@ -346,12 +354,12 @@ def fit(embed: discord.Embed) -> discord.Embed:
 def _frameworks_body(walk: Walkthrough) -> str:
     language = (walk.language or "").casefold()
     lines = [
-        f"• **{discord.utils.escape_markdown(fw.name)}**"
-        + (f" ({fw.language})" if fw.language.casefold() != language else "")
-        + (f": {fw.summary}" if fw.summary else "")
+        f"• **{plain(fw.name)}**"
+        + (f" ({plain(fw.language)})" if fw.language.casefold() != language else "")
+        + (f": {plain(fw.summary)}" if fw.summary else "")
         for fw in walk.guide.choices_for(walk.language or "")
     ]
-    intro = f"Frameworks for **{walk.language}**: pick one from the menu below."
+    intro = f"Frameworks for **{plain(walk.language or '')}**: pick one from the menu below."
     return _joined([intro, "", *lines], "\n", limit=EMBED_DESCRIPTION_LIMIT)
 
 

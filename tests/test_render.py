@@ -1,3 +1,4 @@
+import discord
 import pytest
 
 from bot import guide as guide_module
@@ -177,3 +178,34 @@ def test_render_the_guide_contract_fits_the_discord_limits_it_was_chosen_for():
     assert guide_module.SUMMARY_MAX_CHARS <= render.CHOICE_NAME_LIMIT
     assert guide_module.URL_MAX_CHARS <= render.LINK_URL_LIMIT
     assert guide_module.RESOURCE_TITLE_MAX_CHARS < render.EMBED_FIELD_NAME_LIMIT
+
+
+def test_render_shows_the_guides_plain_text_fields_as_typed_not_as_markdown():
+    # Only the intro, prerequisites text, descriptions and conclusion are markdown.
+    odd = make_framework(
+        "Odd",
+        "__Lang__",
+        also_for=("Python",),
+        summary="||hidden|| *summary*",
+        used_by=("**Bold Corp**", "`Code Inc`"),
+        features=("~~struck~~", "[link](https://evil.example)"),
+    )
+    guide = make_guide(odd, make_framework("Flask"), languages=("Python", "> quoted"))
+    escaped = discord.utils.escape_markdown
+
+    card = {field.name: field.value for field in render.framework_embed(odd).fields}
+    walk = Walkthrough(guide, step=Step.FRAMEWORK, language="Python")
+    frameworks = render.walkthrough_embed(walk)
+    listing, _pages = render.framework_list_embed(guide, 0)
+    choice = render.language_choice_embed("__Lang__", ["Odd"])
+
+    assert card["Language"] == escaped("__Lang__")
+    assert card["Used by"] == f"{escaped('**Bold Corp**')}, {escaped('`Code Inc`')}"
+    assert card["Key features"] == "\n".join(
+        f"• {escaped(feature)}" for feature in ("~~struck~~", "[link](https://evil.example)")
+    )
+    assert f"**Odd** ({escaped('__Lang__')}): {escaped('||hidden|| *summary*')}" in (
+        frameworks.description or ""
+    )
+    assert [field.name for field in listing.fields] == ["Python", escaped("__Lang__")]
+    assert (choice.description or "").startswith(f"{escaped('__Lang__')} is a language")
