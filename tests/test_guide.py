@@ -11,6 +11,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import guide as guide_module
 from bot import validation
 from bot.guide import (
     DEFAULT_GUIDE_PATH,
@@ -732,3 +733,18 @@ def test_parsing_in_a_worker_thread_leaves_the_garbage_collector_on_for_everyone
 
     assert not collector_off
     assert gc.isenabled()
+
+
+def test_the_readme_states_the_limits_the_validator_holds_a_guide_to():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("Every text has a limit", 1)[1].split("Label each link", 1)[0]
+    stated = {int(number.replace(",", "")) for number in re.findall(r"\b\d[\d,]*\b", paragraph)}
+    assert stated == {
+        guide_module.NAME_MAX_CHARS,
+        guide_module.SUMMARY_MAX_CHARS,
+        guide_module.LIST_ITEM_MAX_CHARS,
+        guide_module.RESOURCE_TITLE_MAX_CHARS,
+        guide_module.URL_MAX_CHARS,
+        guide_module.TITLE_MAX_CHARS,
+        guide_module.LONG_TEXT_MAX_CHARS,
+    }
