@@ -512,6 +512,8 @@ def test_gateway_drop_is_resumed_and_the_next_interaction_answered(
         assert emu.gateway.resumes[0]["seq"] == seq
         assert emu.gateway.resumed_sent == 1
         assert bot.returncode is None
+        # The README's Operations section quotes this line.
+        assert f"Shard ID 0 has successfully RESUMED session {session.id}." in bot.log()
 
     run_bot(scenario)
 
@@ -532,6 +534,7 @@ def test_gateway_session_lost_is_identified_again_and_the_next_interaction_answe
         assert emu.gateway.ready_sent == 2
         assert emu.gateway.session is not first
         assert bot.returncode is None
+        assert bot.log().count("Shard ID 0 has connected to Gateway") == 2  # README: Operations
 
     run_bot(scenario)
 
