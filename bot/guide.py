@@ -100,9 +100,11 @@ class Guide:
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     """What the file does harmlessly but untidily, like an alias equal to its framework's name."""
     _by_key: dict[str, Framework] = field(init=False, repr=False, compare=False)
+    _languages: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_key", {fw.key: fw for fw in self.frameworks})
+        object.__setattr__(self, "_languages", self._choosable_languages())
 
     def framework(self, key: str) -> Framework | None:
         """Return the framework whose key is `key`, if the guide has one."""
@@ -113,8 +115,11 @@ class Guide:
 
         Languages are compared without regard to case; a prerequisite language with no framework
         in the guide (written in it, or `also_for` it) is left out, since choosing it would lead
-        nowhere.
+        nowhere. Worked out once per guide: each walkthrough click asks several times.
         """
+        return self._languages
+
+    def _choosable_languages(self) -> tuple[str, ...]:
         written = [language for fw in self.frameworks for language in (fw.language, *fw.also_for)]
         spoken = {language.casefold() for language in written}
         ordered: dict[str, str] = {}
