@@ -391,3 +391,43 @@ def test_serve_keeps_no_walkthrough_timer_so_any_worker_can_take_the_next_click(
             assert back.type == UPDATE_MESSAGE
 
     asyncio.run(scenario())
+
+
+@pytest.mark.e2e
+def test_two_serve_workers_share_one_port_and_either_answers_any_interaction(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        config = bot_config(emulator)
+        async with (
+            emulator,
+            running_bot(emulator, http=True, workdir=tmp_path / "one", config_text=config) as one,
+        ):
+            assert emulator.endpoint is not None
+            url = emulator.endpoint.url
+            port = url.rsplit(":", 1)[1].removesuffix("/interactions")
+            second = (*BOT_COMMAND[:-1], "serve", "--host", "127.0.0.1", "--port", port)
+            async with running_bot(
+                emulator,
+                http=True,
+                command=second,
+                workdir=tmp_path / "two",
+                config_text=config,
+                synced=False,
+            ) as two:
+                assert emulator.endpoint.url == url
+                # Many at once, so the client opens many connections for the kernel to
+                # spread; each worker answers what reaches it, clicks included.
+                walks = await asyncio.gather(
+                    *(emulator.slash("getting-started") for _ in range(24))
+                )
+                clicks = await asyncio.gather(
+                    *(emulator.click(w.message, button(w, "Next ▶")) for w in walks)
+                )
+                assert {c.type for c in clicks} == {UPDATE_MESSAGE}
+                line = "bot.metrics: interaction "
+                assert one.log().count(line) + two.log().count(line) == 48
+                assert one.log().count(line) > 0
+                assert two.log().count(line) > 0
+
+    asyncio.run(scenario())
