@@ -407,7 +407,7 @@ async def _serve(config: Config, store: GuideStore) -> int:
             return EXIT_FAILURE
         try:
             await bot.login(config.token)
-            _freeze_startup_objects()
+            stack.callback(asyncio.create_task(_freeze_once_ready(bot)).cancel)
             await bot.connect()
         except discord.LoginFailure:
             _fail(TOKEN_REJECTED)
@@ -475,6 +475,12 @@ def _http_app(args: argparse.Namespace) -> tuple[web.Application, Config] | None
 
     app.on_startup.append(logged_in)  # after the bot's login, which is a cleanup context
     return app, config
+
+
+async def _freeze_once_ready(bot: GuideBot) -> None:
+    """Freeze start-up's objects once the commands are answered: not on start-up's clock."""
+    await bot.wait_until_ready()
+    _freeze_startup_objects()
 
 
 def _freeze_startup_objects() -> None:
