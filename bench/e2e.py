@@ -11,6 +11,8 @@ with a fixed embed (`bench/bare_bot.py`):
   autocomplete and a walkthrough click; the bare bot's figures are for its one command.
 - resident memory after READY with 1, 100 and 1,000 servers in READY;
 - start-up time from the process's start to READY with the commands synced (median of five).
+Both bots run side by side and the interactions go in turns, so the machine's other load falls
+on both alike.
 
 HTTP mode, `guidebot serve` against the floor (`bench/floor_endpoint.py`: an aiohttp endpoint that
 checks the signature and answers a fixed body): the highest rate of signed `/framework`
@@ -57,6 +59,7 @@ SERVERS = (1, 100, 1_000)
 STARTS = 5
 WARM_UP = 40
 MEASURED = 1_000
+TURNS = 10
 P99_BOUND_MS = 100.0
 FRAMEWORKS = ("django", "flask", "rails", "express", "laravel", "spring", "fastapi", "nest")
 TYPED = ("d", "dj", "fla", "ra", "ex", "spr", "no", "lar", "fast", "go")
@@ -84,44 +87,57 @@ def guidebot_config(emu: DiscordEmulator) -> str:
 
 @dataclass(slots=True)
 class Interactions:
-    """CPU per interaction and latencies for one kind of interaction."""
+    """CPU per interaction and latencies for one kind of interaction, over several turns."""
 
-    cpu_ms: float
-    p50_ms: float
-    p99_ms: float
+    cpu_seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU time per interaction, in ms."""
+        return self.cpu_seconds / len(self.latencies) * 1000
+
+    @property
+    def p50_ms(self) -> float:
+        """Median time from the event to the callback, in ms."""
+        return statistics.median(self.latencies) * 1000
+
+    @property
+    def p99_ms(self) -> float:
+        """99th percentile of the time from the event to the callback, in ms."""
+        return sorted(self.latencies)[int(len(self.latencies) * 0.99)] * 1000
 
 
 @dataclass(slots=True)
 class GatewayFigures:
     """What one bot measured in gateway mode."""
 
-    start_s: float = 0.0
+    starts: list[float] = field(default_factory=list)
     rss: dict[int, float] = field(default_factory=dict)
     interactions: dict[str, Interactions] = field(default_factory=dict)
+
+    @property
+    def start_s(self) -> float:
+        """The median start-up time, in seconds."""
+        return statistics.median(self.starts)
 
 
 Payloads = Callable[[DiscordEmulator, int], Awaitable[dict[str, Any]]]
 
 
-async def measure(emu: DiscordEmulator, bot: BotProcess, make: Payloads) -> Interactions:
-    """Send `WARM_UP` then `MEASURED` interactions one at a time; return CPU and latencies."""
-    pid = bot.process.pid
-    latencies = []
-    for number in range(WARM_UP + MEASURED):
-        if number == WARM_UP:
-            cpu = cpu_seconds(pid)
+async def send(
+    emu: DiscordEmulator, bot: BotProcess, make: Payloads, count: int, into: Interactions | None
+) -> None:
+    """Send `count` interactions one at a time; add their CPU and latencies to `into`."""
+    cpu = cpu_seconds(bot.process.pid)
+    for number in range(count):
         result = await emu.interact(await make(emu, number), timeout=10)
         if not result.accepted:
             raise RuntimeError(f"the bot did not answer {result.name!r}: {result.callback}")
-        if number >= WARM_UP:
-            latencies.append(result.latency or 0.0)
-    used = cpu_seconds(pid) - cpu
-    latencies.sort()
-    return Interactions(
-        cpu_ms=used / MEASURED * 1000,
-        p50_ms=statistics.median(latencies) * 1000,
-        p99_ms=latencies[int(len(latencies) * 0.99)] * 1000,
-    )
+        if into is not None:
+            into.latencies.append(result.latency or 0.0)
+    if into is not None:
+        into.cpu_seconds += cpu_seconds(bot.process.pid) - cpu
 
 
 async def framework(emu: DiscordEmulator, number: int) -> dict[str, Any]:
@@ -151,40 +167,67 @@ def walkthrough_click() -> Payloads:
     return make
 
 
-async def gateway_bot(
-    command: Sequence[str], kinds: dict[str, Payloads], *, guidebot: bool
-) -> GatewayFigures:
-    """Start the bot `STARTS` times with one server and once with each larger count."""
-    figures = GatewayFigures()
-    starts = []
-    for servers in (1,) * STARTS + SERVERS[1:]:
-        emu = DiscordEmulator()
-        emu.servers += [emu.snowflake() for _ in range(servers - 1)]
+BOTS = {"bare": (BARE_COMMAND, False), "guidebot": (BOT_COMMAND, True)}
+
+
+async def gateway_figures(kinds: dict[str, dict[str, Payloads]]) -> dict[str, GatewayFigures]:
+    """Measure the bare bot and guidebot side by side, taking turns.
+
+    Both are started `STARTS` times with one server, then once with each larger count, each
+    against an emulator of its own; the first time, their interactions are sent in `TURNS`
+    turns, one bot then the other, so that the rest of the machine's load falls on both alike.
+    """
+    figures = {name: GatewayFigures() for name in BOTS}
+    for round_number, servers in enumerate((1,) * STARTS + SERVERS[1:]):
+        order = list(BOTS) if round_number % 2 == 0 else list(reversed(BOTS))
+        emulators = {}
         async with AsyncExitStack() as stack:
-            await stack.enter_async_context(emu)
-            directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            began = time.perf_counter()
-            bot = await stack.enter_async_context(
-                running_bot(
-                    emu,
-                    command=command,
-                    config_text=guidebot_config(emu) if guidebot else None,
-                    extra_env={"BENCH_GUILD_ID": emu.guild_id},
-                    workdir=directory,
+            running = {}
+            for name in order:
+                command, guidebot = BOTS[name]
+                emu = emulators[name] = DiscordEmulator()
+                emu.servers += [emu.snowflake() for _ in range(servers - 1)]
+                await stack.enter_async_context(emu)
+                directory = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+                began = time.perf_counter()
+                running[name] = await stack.enter_async_context(
+                    running_bot(
+                        emu,
+                        command=command,
+                        config_text=guidebot_config(emu) if guidebot else None,
+                        extra_env={"BENCH_GUILD_ID": emu.guild_id},
+                        workdir=directory,
+                    )
                 )
-            )
-            if servers == 1:
-                starts.append(time.perf_counter() - began)
-            await asyncio.sleep(1.0)  # let start-up work (a first guide read, timers) finish
-            figures.rss.setdefault(servers, rss_mib(bot.process.pid))
-            if servers == 1 and not figures.interactions:
-                for name, make in kinds.items():
-                    figures.interactions[name] = await measure(emu, bot, make)
-        problems = emu.violations()
-        if problems:
-            raise RuntimeError("the bot did what Discord would reject:\n" + "\n".join(problems))
-    figures.start_s = statistics.median(starts)
+                if servers == 1:
+                    figures[name].starts.append(time.perf_counter() - began)
+            await asyncio.sleep(1.0)  # let start-up work (timers, a first write) finish
+            for name, bot in running.items():
+                figures[name].rss.setdefault(servers, rss_mib(bot.process.pid))
+            if round_number == 0:
+                await take_turns(emulators, running, kinds, figures)
+        for name, emu in emulators.items():
+            problems = emu.violations()
+            if problems:
+                raise RuntimeError(f"{name} did what Discord would reject:\n" + "\n".join(problems))
     return figures
+
+
+async def take_turns(
+    emulators: dict[str, DiscordEmulator],
+    running: dict[str, BotProcess],
+    kinds: dict[str, dict[str, Payloads]],
+    figures: dict[str, GatewayFigures],
+) -> None:
+    """Warm each bot up, then send each kind of interaction in `TURNS` turns, bot after bot."""
+    for name, bot in running.items():
+        for make in kinds[name].values():
+            await send(emulators[name], bot, make, WARM_UP, None)
+    for _turn in range(TURNS):
+        for name, bot in running.items():
+            for kind, make in kinds[name].items():
+                into = figures[name].interactions.setdefault(kind, Interactions())
+                await send(emulators[name], bot, make, MEASURED // TURNS, into)
 
 
 async def http_rates() -> dict[int, dict[str, loadgen.Step]]:
@@ -271,15 +314,17 @@ async def main(parts: Sequence[str]) -> None:
 
 
 async def gateway_table() -> None:
-    print("gateway mode: the bare discord.py bot ...", file=sys.stderr)
-    bare = await gateway_bot(BARE_COMMAND, {"/framework": framework}, guidebot=False)
-    print("gateway mode: guidebot ...", file=sys.stderr)
+    print("gateway mode: the bare discord.py bot and guidebot, in turns ...", file=sys.stderr)
     kinds = {
-        "/framework": framework,
-        "autocomplete": autocomplete,
-        "walkthrough click": walkthrough_click(),
+        "bare": {"/framework": framework},
+        "guidebot": {
+            "/framework": framework,
+            "autocomplete": autocomplete,
+            "walkthrough click": walkthrough_click(),
+        },
     }
-    ours = await gateway_bot(BOT_COMMAND, kinds, guidebot=True)
+    figures = await gateway_figures(kinds)
+    bare, ours = figures["bare"], figures["guidebot"]
     base = bare.interactions["/framework"]
     print("\n| Gateway mode | bare discord.py bot | guidebot | ratio | target |")
     print("|---|---|---|---|---|")
