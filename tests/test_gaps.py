@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,11 +15,12 @@ from hypothesis import strategies as st
 
 from bot import replies
 from bot.cli import main
-from bot.insight import Count, Gaps, Lookup, Outcome, Record
+from bot.guide import load_guide
+from bot.insight import Count, Gaps, Lookup, Outcome, Record, format_gaps
 from bot.insight_store import open_store
 from bot.payload import callback_body
 from bot.store import Snapshot
-from tests.conftest import make_guide
+from tests.conftest import SHIPPED_GUIDE, make_guide
 from tests.emulator.validation import message_problems
 from tests.helpers import assert_within_limits
 from tests.postgres import fresh_database
@@ -259,3 +261,25 @@ def test_the_reply_counts_one_lookup_in_the_singular() -> None:
     assert embed.description == (
         "In the last 2 days, learners here made **1** lookup; **0%** found a framework at once."
     )
+
+
+def test_the_readmes_sample_output_is_what_guidebot_gaps_prints() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("$ guidebot --config config.toml gaps\n", 1)[1].split("```", 1)[0]
+    text, json_command = sample.split("$ guidebot --config config.toml gaps --limit 3 --json", 1)
+    gaps = gaps_of(
+        [("cobol on cogs", 3), ("htmx", 2), ("flsk djngo", 1)],
+        [("Django", 3), ("Ruby on Rails", 1), ("NestJS", 1), ("FastAPI", 1), ("Flask", 1)],
+    )
+
+    assert format_gaps(gaps, days=30, guild_id=None) == text.rstrip("\n")
+    # The README prints the JSON on wrapped lines; the shape and values are the CLI's, with
+    # the frameworks by their keys in the shipped guide.
+    printed = json.loads(" ".join(json_command.splitlines()[1:]))
+    keys = {framework.name: framework.key for framework in load_guide(SHIPPED_GUIDE).frameworks}
+    limited = replace(
+        gaps,
+        misses=gaps.misses[:3],
+        answered=tuple(Count(keys[hit.name], hit.count) for hit in gaps.answered[:3]),
+    )
+    assert printed == limited.to_json()
