@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from tests.emulator.harness import (
     running_bot,
 )
 from tests.emulator.messages import components, custom_ids
+from tests.emulator.monitoring import free_port
 from tests.emulator.payloads import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -429,5 +431,23 @@ def test_two_serve_workers_share_one_port_and_either_answers_any_interaction(
                 assert one.log().count(line) + two.log().count(line) == 48
                 assert one.log().count(line) > 0
                 assert two.log().count(line) > 0
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.e2e
+def test_the_readmes_aiohttp_web_command_serves_the_same_endpoint(
+    emulator: DiscordEmulator, tmp_path: Path
+) -> None:
+    # As the README shows it for a process manager of your own, with a port free for this test.
+    command = (
+        *(sys.executable, "-m", "aiohttp.web", "-H", "127.0.0.1", "-P", str(free_port())),
+        *("bot.cli:http_app", "--config", "{config}"),
+    )
+
+    async def scenario() -> None:
+        async with emulator, running_bot(emulator, http=True, workdir=tmp_path, command=command):
+            card = await emulator.slash("framework", {"name": "djagno"})
+            assert card.data["embeds"][0]["title"] == "Django"
 
     asyncio.run(scenario())

@@ -27,8 +27,10 @@ BOT_COMMAND = (sys.executable, "-m", "bot", "--config", "{config}", "run")
 """The bot's command line; `{config}` becomes the path of the written config file."""
 SERVE_COMMAND = (*BOT_COMMAND[:-1], "serve", "--host", "127.0.0.1", "--port", "0")
 """The HTTP endpoint's command line (`running_bot(..., http=True)`), on a free port."""
-ENDPOINT_LINE = re.compile(r"answering interactions at (http://\S+/interactions)")
-"""The log line that tells where `guidebot serve` listens."""
+ENDPOINT_LINE = re.compile(
+    r"answering interactions at (http://\S+)/interactions|======== Running on (http://\S+) ="
+)
+"""The log line that tells where `guidebot serve`, or `python -m aiohttp.web`, listens."""
 STUB_COMMAND = (sys.executable, "-m", "tests.emulator.stub_bot", "--config", "{config}")
 """The stand-in bot of `tests/emulator/stub_bot.py`, which honours the same contract."""
 _OUR_ENV = ("DISCORD_TOKEN", "GUIDEBOT_API_BASE", "DISCORD_PUBLIC_KEY")
@@ -235,7 +237,7 @@ async def _endpoint_ready(
     found = await emu.wait_until(
         lambda: ENDPOINT_LINE.search(bot.log()), timeout=timeout, what="the endpoint's address"
     )
-    answer = await emu.use_endpoint(found.group(1)).ping()
+    answer = await emu.use_endpoint(f"{found.group(1) or found.group(2)}/interactions").ping()
     assert (answer.status, answer.json()) == (200, {"type": 1}), answer
     if synced:
         syncs = since[1]
