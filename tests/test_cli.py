@@ -1,12 +1,14 @@
 import json
 import re
 import tomllib
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from bot import cli
 from bot.cli import main
 from tests.conftest import REPO_ROOT, SHIPPED_GUIDE
+from tests.emulator.payloads import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
 
 
 def run(capsys, *argv):
@@ -239,3 +241,13 @@ def test_cli_check_counts_one_of_each_in_the_singular(capsys, tmp_path):
 
     assert code == 0
     assert out == f"{guide}: ok: 1 framework in 1 language, 1 resource\n"
+
+
+def test_the_readmes_invite_asks_for_the_permissions_it_names():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    (invite,) = re.findall(r"https://discord\.com/oauth2/authorize\?\S+?(?=`)", readme)
+    query = parse_qs(urlsplit(invite).query)
+    assert query["scope"] == ["bot applications.commands"]
+    assert int(query["permissions"][0]) == VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
+    words = " ".join(readme.split())
+    assert "the permissions are View Channels, Send Messages and Embed Links" in words
