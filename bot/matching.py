@@ -36,7 +36,7 @@ from typing import NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.guide import Framework
+from bot.guide import Framework, name_key
 from bot.names import LANGUAGES, OTHER_SOFTWARE, RELATED_LANGUAGES
 
 AUTOCOMPLETE_LIMIT = 25
@@ -243,7 +243,16 @@ class Matcher:
         folded = _fold_all(texts)
         spellings = _alnum_all(folded)  # "nestjs" as well as "nest": what typos are measured on
         keys = [raw[:-2] if raw[-2:] == "js" and len(raw) > 2 else raw for raw in spellings]
-        self._exact = _exact_index(keys, owner_of, count)
+        self._exact, shared = _exact_index(keys, owner_of, count)
+        # Texts the guide tells apart (it compares by `name_key`) but folding joins ("Netify"
+        # and "Dotnetify", as "dot net" folds to "net"): what was typed decides between them.
+        as_typed: dict[str, set[int]] = collections.defaultdict(set)
+        for text, key, owner in zip(texts, keys, owner_of, strict=True) if shared else ():
+            if key in shared:
+                as_typed[name_key(text)].add(owner)
+        self._as_typed = {
+            text: owners.pop() for text, owners in as_typed.items() if len(owners) == 1
+        }
         several = [i for i in range(count) if spellings[i] != folded[i]]  # maybe several words
         words: dict[str, list[int]] = collections.defaultdict(list)
         for index, parts in zip(several, _split_all([folded[i] for i in several]), strict=True):
@@ -306,6 +315,8 @@ class Matcher:
         if not read.key:
             return Lookup(framework=None, suggestions=())
         found = self._exact.get(read.key)
+        if self._as_typed and (typed := self._as_typed.get(name_key(query))) is not None:
+            found = (typed,)
         if found is None and read.key not in self._other:
             language = self._languages.get(read.key) or self._language_among(read.words)
             if language is not None:
@@ -661,17 +672,21 @@ def _index_languages(
     return index
 
 
-def _exact_index(keys: list[str], owner_of: list[int], names: int) -> dict[str, tuple[int, ...]]:
+def _exact_index(
+    keys: list[str], owner_of: list[int], names: int
+) -> tuple[dict[str, tuple[int, ...]], set[str]]:
     """Map each key to the frameworks it names: the one whose name it is, else all in order.
 
     The first `names` keys are the frameworks' names. A name beats an alias: an alias can never
-    take a name away from its framework. In a valid guide no two frameworks share a key, so only
-    shared keys are looked at one by one.
+    take a name away from its framework. In a valid guide two frameworks share a key only where
+    folding joins what the guide tells apart ("c#" and "csharp"), so only shared keys are looked
+    at one by one; they are returned too.
     """
     exact: dict[str, tuple[int, ...]] = dict(zip(keys, zip(owner_of)))  # noqa: B905
+    groups: dict[str, list[int]] = {}
     if len(exact) < len(keys) and len(set(zip(keys, owner_of))) > len(exact):  # noqa: B905
         counts = collections.Counter(key for key, _ in set(zip(keys, owner_of)))  # noqa: B905
-        groups: dict[str, list[int]] = {key: [] for key, count in counts.items() if count > 1}
+        groups = {key: [] for key, count in counts.items() if count > 1}
         for key, owner in zip(keys, owner_of):  # noqa: B905
             if key in groups and owner not in groups[key]:
                 groups[key].append(owner)
@@ -679,7 +694,7 @@ def _exact_index(keys: list[str], owner_of: list[int], names: int) -> dict[str, 
             named = [owner for position, owner in enumerate(owners) if keys[owner] == key]
             exact[key] = (named[0],) if named else tuple(sorted(owners))
     exact.pop("", None)
-    return exact
+    return exact, set(groups)
 
 
 _SHARP = re.compile(r"(?<![a-z0-9])([cf])\s*#")

@@ -575,3 +575,31 @@ def test_a_name_with_a_line_break_builds_and_every_other_name_still_answers(name
         ("express", "express"),
     ]:
         assert found_key(matcher, typed) == key, typed
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Dotnetify", ()), ("Netify", ())),  # "dot net" folds to "net"
+        (("Router C#", ()), ("Router CSharp", ())),  # "c#" folds to "csharp"
+        (("Kit C++", ()), ("Kitcpp", ())),  # "c++" folds to "cpp"
+        (("Lib C#", ()), ("Other", ("lib csharp",))),  # an alias, too
+    ],
+)
+def test_names_the_guide_tells_apart_but_folding_joins_each_answer_as_typed(first, second):
+    # The guide compares names by case, punctuation and a trailing "js" only, so it accepts
+    # both; the matcher's own folding makes one key of them, where the first must not win.
+    (first_name, first_aliases), (second_name, second_aliases) = first, second
+    matcher = Matcher(
+        [
+            make_framework(first_name, aliases=first_aliases),
+            make_framework(second_name, aliases=second_aliases),
+        ]
+    )
+
+    for typed, name in [(first_name, first_name), (second_name, second_name)] + [
+        (alias, second_name) for alias in second_aliases
+    ]:
+        found = matcher.lookup(typed).framework
+        assert found is not None, typed
+        assert found.name == name, typed
