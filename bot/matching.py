@@ -208,6 +208,18 @@ class _Letter(NamedTuple):
         ]
 
 
+def _by_first_letter(alphabetical: list[str]) -> dict[str, _Letter]:
+    """Index `alphabetical`, keys in alphabetical order, by their first letter."""
+    letters: dict[str, _Letter] = {}
+    low = 0
+    while low < len(alphabetical):  # one binary search per letter, not a step per key
+        first = alphabetical[low][0]
+        high = bisect.bisect_left(alphabetical, chr(ord(first) + 1), low)
+        letters[first] = _Letter.of(alphabetical[low:high])
+        low = high
+    return letters
+
+
 Tier = Callable[[Query, Container[int], int], dict[int, float]]
 
 
@@ -227,51 +239,52 @@ class Matcher:
         self._languages = _index_languages(self._frameworks)
         self._language_keys = sorted(self._languages)
         self._filler = FILLER_WORDS | {"js"} | self._languages.keys() | _LANGUAGE_ALIASES
-        # Every name and alias is read in a few passes in C over the whole guide: building the
-        # index costs about as much as one rapidfuzz pass over the names (see bench/README.md).
-        # The names come first (framework i's name is text i), then every alias.
+        # Every name and alias is read in a few passes in C over the whole guide, and every
+        # structure is built by C-level operations over all of them at once (dict(zip(...)),
+        # map, compress, sorted): a Python statement per name would cost more than a rapidfuzz
+        # pass over the names (see bench/README.md). The names come first (framework i's name
+        # is text i), then every alias; each text's owners are its framework's one tuple.
         count = len(self._frameworks)
         alias_lists = list(map(operator.attrgetter("aliases"), self._frameworks))
         texts = [
             *map(operator.attrgetter("name"), self._frameworks),
-            *itertools.chain(*alias_lists),
+            *itertools.chain.from_iterable(alias_lists),
         ]
-        owner_of = [
-            *range(count),
-            *itertools.chain(*map(itertools.repeat, range(count), map(len, alias_lists))),
+        singles = list(zip(range(count)))
+        owners = [
+            *singles,
+            *itertools.chain.from_iterable(map(itertools.repeat, singles, map(len, alias_lists))),
         ]
-        folded = _fold_all(texts)
-        spellings = _alnum_all(folded)  # "nestjs" as well as "nest": what typos are measured on
-        keys = [raw[:-2] if raw[-2:] == "js" and len(raw) > 2 else raw for raw in spellings]
-        self._exact, shared = _exact_index(keys, owner_of, count)
+        # The spellings keep a ".js" ("nestjs" as well as "nest"): typos are measured on them.
+        folded, spellings, keys = _read_all(texts, count)
+        self._exact, shared = _exact_index(keys, owners, count)
         # Texts the guide tells apart (it compares by `name_key`) but folding joins ("Netify"
         # and "Dotnetify", as "dot net" folds to "net"): what was typed decides between them.
         as_typed: dict[str, set[int]] = collections.defaultdict(set)
-        for text, key, owner in zip(texts, keys, owner_of, strict=True) if shared else ():
+        for text, key, (owner,) in zip(texts, keys, owners, strict=True) if shared else ():
             if key in shared:
                 as_typed[name_key(text)].add(owner)
         self._as_typed = {
             text: owners.pop() for text, owners in as_typed.items() if len(owners) == 1
         }
-        several = [i for i in range(count) if spellings[i] != folded[i]]  # maybe several words
-        words: dict[str, list[int]] = collections.defaultdict(list)
-        for index, parts in zip(several, _split_all([folded[i] for i in several]), strict=True):
-            for run in parts if len(parts) < 3 else _word_runs(parts, self._filler):
-                if run not in self._filler:
-                    words[run].append(index)
         # A word of names, or a run of them ("boot", "aspnet"), names the frameworks it is in.
-        word_owners = {
-            word: tuple(dict.fromkeys(indices)) if len(indices) > 1 else (indices[0],)
-            for word, indices in words.items()
-            if len(word) >= MIN_WORD_LENGTH
-        }
-        self._name_words = {
-            word: owners for word, owners in word_owners.items() if word not in self._exact
-        }
-        self._other = (_OTHER_KEYS | (_LANGUAGE_ALIASES - self._languages.keys())) - (
-            self._exact.keys() | self._name_words.keys()
+        several = list(itertools.compress(range(count), map(operator.ne, spellings, folded)))
+        word_owners = _word_index(
+            _split_all(list(map(folded.__getitem__, several))),
+            list(map(singles.__getitem__, several)),
+            self._filler,
         )
-        typed = {raw: (owner,) for raw, key, owner in zip(spellings, keys, owner_of) if raw != key}  # noqa: B905
+        self._name_words = word_owners  # read after `_exact`, which has the names and aliases
+        self._other = frozenset(
+            key
+            for key in _OTHER_KEYS | (_LANGUAGE_ALIASES - self._languages.keys())
+            if key not in self._exact and key not in word_owners
+        )
+        typed = dict(
+            itertools.compress(
+                zip(spellings, owners, strict=True), map(operator.ne, spellings, keys)
+            )
+        )
 
         # One index serves every kind of match: the names, aliases and words of names, their
         # spellings with ".js", and the names of other software (no framework: empty owners),
@@ -279,19 +292,20 @@ class Matcher:
         # that start with some letters are a slice, found by binary search: completions of what
         # is typed, shortest first, and the keys of about its length a misspelling is compared
         # with (those that start with one of its first two letters).
-        partial = {**dict.fromkeys(self._other, ()), **typed, **word_owners, **self._exact}
+        partial = dict(self._exact)  # then what is not a name or alias, in this order
         for word in word_owners.keys() & self._exact.keys():  # "flask" in "Quart Flask" too
             if word_owners[word] != self._exact[word]:
                 partial[word] = tuple(dict.fromkeys((*self._exact[word], *word_owners[word])))
-        self._letters: dict[str, _Letter] = {}
-        for first, group in itertools.groupby(sorted(partial), operator.itemgetter(0)):
-            self._letters[first] = _Letter.of(list(group))
+        for more in (word_owners, typed, dict.fromkeys(self._other, ())):
+            missing = more.keys() - partial.keys()
+            partial.update(zip(missing, map(more.__getitem__, missing), strict=True))
         self._owners = partial
+        self._letters = _by_first_letter(sorted(partial))
         # Substrings are looked for in names only (the words of a name are in it), shortest
         # first: one text of them all, so that the search runs in C (`str.find`).
         names = keys[:count]
         self._by_name_length = sorted(range(len(names)), key=list(map(len, names)).__getitem__)
-        ordered = [names[index] for index in self._by_name_length]
+        ordered = list(map(names.__getitem__, self._by_name_length))
         self._names_text = "\n".join(ordered)
         self._name_starts = list(
             itertools.accumulate(map((1).__add__, map(len, ordered)), initial=0)
@@ -649,22 +663,18 @@ def _index_languages(
         for language, aliases in LANGUAGES.items()
         for alias in (language, *aliases)
     }
-    named = {
-        text: canonical.get(key, key)
-        for text in {fw.language for fw in frameworks}
-        for key in [key_of(fold(text))]
-    }
-    languages = list(map(named.__getitem__, map(operator.attrgetter("language"), frameworks)))
+    texts = list(map(operator.attrgetter("language"), frameworks))
+    named = {text: canonical.get(key, key) for text in set(texts) for key in [key_of(fold(text))]}
     members: dict[str, list[int]] = collections.defaultdict(list)
-    for position, language in enumerate(languages):
+    for position, language in enumerate(map(named.__getitem__, texts)):
         members[language].append(position)
     spelling = {language: frameworks[indices[0]].language for language, indices in members.items()}
     index: dict[str, tuple[str, tuple[int, ...]]] = {}
     for language, indices in members.items():
-        related = (
-            i for other in RELATED_LANGUAGES.get(language, ()) for i in members.get(other, [])
-        )
-        entry = (spelling[language], tuple(sorted({*indices, *related})))
+        others = RELATED_LANGUAGES.get(language, ())
+        related = [members[other] for other in others if other in members]
+        together = sorted(set(indices).union(*related)) if related else indices
+        entry = (spelling[language], tuple(together))
         index[language] = entry
         for alias, target in canonical.items():
             if target == language:
@@ -673,28 +683,74 @@ def _index_languages(
 
 
 def _exact_index(
-    keys: list[str], owner_of: list[int], names: int
+    keys: list[str], owners: list[tuple[int]], names: int
 ) -> tuple[dict[str, tuple[int, ...]], set[str]]:
     """Map each key to the frameworks it names: the one whose name it is, else all in order.
 
-    The first `names` keys are the frameworks' names. A name beats an alias: an alias can never
+    The first `names` keys are the frameworks' names, and `owners` holds each key's framework,
+    the same tuple for all of one framework's keys. A name beats an alias: an alias can never
     take a name away from its framework. In a valid guide two frameworks share a key only where
-    folding joins what the guide tells apart ("c#" and "csharp"), so only shared keys are looked
-    at one by one; they are returned too.
+    folding joins what the guide tells apart ("c#" and "csharp"), which two passes in C rule
+    out at once (each key's last owner owns every one of its texts); otherwise each key is
+    looked at, and the shared keys are returned too.
     """
-    exact: dict[str, tuple[int, ...]] = dict(zip(keys, zip(owner_of)))  # noqa: B905
+    exact: dict[str, tuple[int, ...]] = dict(zip(keys, owners))  # noqa: B905
+    if all(map(operator.is_, map(exact.__getitem__, keys), owners)):
+        exact.pop("", None)
+        return exact, set()
     groups: dict[str, list[int]] = {}
-    if len(exact) < len(keys) and len(set(zip(keys, owner_of))) > len(exact):  # noqa: B905
-        counts = collections.Counter(key for key, _ in set(zip(keys, owner_of)))  # noqa: B905
-        groups = {key: [] for key, count in counts.items() if count > 1}
-        for key, owner in zip(keys, owner_of):  # noqa: B905
-            if key in groups and owner not in groups[key]:
-                groups[key].append(owner)
-        for key, owners in groups.items():
-            named = [owner for position, owner in enumerate(owners) if keys[owner] == key]
-            exact[key] = (named[0],) if named else tuple(sorted(owners))
+    for key, (owner,) in zip(keys, owners):  # noqa: B905
+        group = groups.setdefault(key, [])
+        if owner not in group:
+            group.append(owner)
+    exact = {}
+    for key, group in groups.items():
+        named = [owner for owner in group if keys[owner] == key]
+        exact[key] = (named[0],) if named else tuple(sorted(group))
     exact.pop("", None)
-    return exact, set(groups)
+    return exact, {key for key, group in groups.items() if len(group) > 1}
+
+
+def _word_index(
+    names: list[list[str]], owners: list[tuple[int]], filler: frozenset[str]
+) -> dict[str, tuple[int, ...]]:
+    """Map the words of names, and runs of them (`_word_runs`), to the frameworks they are in.
+
+    `names` holds the words of each name, `owners` its framework, in guide order. Filler words,
+    and words shorter than `MIN_WORD_LENGTH`, name nothing. Names of one or two words (nearly
+    all) are read in C; a word found more than once is looked at on its own.
+    """
+    counts = list(map(len, names))
+    short = list(map((3).__gt__, counts))  # one or two words: the words; more: their runs
+    words = list(itertools.chain.from_iterable(itertools.compress(names, short)))
+    word_owners = list(
+        itertools.chain.from_iterable(
+            map(
+                itertools.repeat,
+                itertools.compress(owners, short),
+                itertools.compress(counts, short),
+            )
+        )
+    )
+    for parts, owned in itertools.compress(zip(names, owners), map(operator.not_, short)):  # noqa: B905
+        runs = list(_word_runs(parts, filler))
+        words += runs
+        word_owners += itertools.repeat(owned, len(runs))
+    index: dict[str, tuple[int, ...]] = dict(zip(words, word_owners))  # noqa: B905
+    counted = collections.Counter(words)
+    repeated = set(itertools.compress(counted, map((1).__lt__, counted.values())))
+    gathered: dict[str, set[int]] = collections.defaultdict(set)
+    for word, (owner,) in itertools.compress(
+        zip(words, word_owners),  # noqa: B905
+        map(repeated.__contains__, words),
+    ):
+        gathered[word].add(owner)
+    for word, found in gathered.items():
+        index[word] = tuple(sorted(found))
+    too_short = itertools.compress(index, map(MIN_WORD_LENGTH.__gt__, map(len, index)))
+    for word in [*too_short, *(index.keys() & filler)]:
+        index.pop(word, None)
+    return index
 
 
 _SHARP = re.compile(r"(?<![a-z0-9])([cf])\s*#")
@@ -735,14 +791,35 @@ def _fold_whole(text: str) -> str:
     return text
 
 
-def _fold_all(texts: list[str]) -> list[str]:
-    """Return `fold` of each of `texts` (names, never longer than a query), in one pass."""
-    folded = _fold_whole("\n".join(texts)).split("\n")
-    if len(folded) != len(texts):  # a name with a line break: rare, and slower
-        # The break becomes a space, as it is to words, so that the texts that `_split_all`
-        # and `_alnum_all` join on line breaks come apart again where they were joined.
-        return [fold(text.replace("\n", " ")) for text in texts]
-    return folded
+def _read_all(texts: list[str], names: int) -> tuple[list[str], list[str], list[str]]:
+    """Return `fold` of the first `names` texts, and the letters and digits and key of each text.
+
+    The texts are names and aliases, never longer than a query, read as one text, in C.
+    """
+    if not texts:
+        return [], [], []
+    folded = _fold_whole("\n".join(texts))
+    alnum = _alnum(folded)
+    if alnum.count("\n") != len(texts) - 1:  # a name with a line break: rare, and slower
+        # The break becomes a space, as it is to words, so that the texts joined on line
+        # breaks here and in `_split_all` come apart again where they were joined.
+        folded = "\n".join(fold(text.replace("\n", " ")) for text in texts)
+        alnum = _alnum(folded)
+    spellings = alnum.split("\n")
+    keys = (alnum + "\n").replace("js\n", "\n").split("\n")
+    keys.pop()
+    position = -1
+    for _ in range(keys.count("")):  # "js" is its own key, and "" is ""
+        position = keys.index("", position + 1)
+        keys[position] = spellings[position]
+    return folded.split("\n", names)[:names], spellings, keys
+
+
+def _alnum(folded: str) -> str:
+    """Return the letters, digits and line breaks of folded text."""
+    if folded.isascii():
+        return folded.translate(_NOT_ASCII_ALNUM)
+    return _NOT_ALNUM.sub("", folded)
 
 
 def _split_all(folded: list[str]) -> list[list[str]]:
@@ -750,15 +827,7 @@ def _split_all(folded: list[str]) -> list[list[str]]:
     joined = "\n".join(folded)
     if not folded or not joined.isascii():
         return list(map(_words, folded))
-    return [line.split() for line in joined.translate(_ASCII_SPACED).split("\n")]
-
-
-def _alnum_all(folded: list[str]) -> list[str]:
-    """Return the letters and digits of each folded text, in one pass."""
-    joined = "\n".join(folded)
-    if joined.isascii():
-        return joined.translate(_NOT_ASCII_ALNUM).split("\n")
-    return _NOT_ALNUM.sub("", joined).split("\n")
+    return list(map(str.split, joined.translate(_ASCII_SPACED).split("\n")))
 
 
 def key_of(folded: str) -> str:
