@@ -21,7 +21,7 @@ from bot.payload import NO_PINGS
 from bot.recorder import Recorder
 from bot.respond import Responder, observed, report_error
 from bot.store import GuideStore
-from bot.views import DYNAMIC_ITEMS
+from bot.views import answer_click
 
 if TYPE_CHECKING:
     from bot.redis_cooldown import RedisCooldown
@@ -114,18 +114,19 @@ class GuideBot(commands.AutoShardedBot):
             guide_size=lambda: len(store.current.guide.frameworks),
         )
         self.reload_lock = asyncio.Lock()
+        self._clicks: set[asyncio.Task[None]] = set()
+        """Clicks being answered (the event loop keeps only weak references to tasks)."""
         self.shards_ready: set[int] = set()
         """The shards whose gateway session is up: READY or RESUMED, and no disconnect since."""
         self.metrics.guide_frameworks.set_function(lambda: len(store.current.guide.frameworks))
         self.metrics.gateway_latency.set_function(lambda: self.latency)
 
     async def setup_hook(self) -> None:
-        """Load the cogs and click handlers; sync to the dev server when one is configured."""
+        """Load the cogs; sync to the dev server when one is configured."""
         if self.recorder is not None:
             self.recorder.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
         guild_id = self.config.dev_guild_id
         if guild_id is not None:
             guild = discord.Object(guild_id)
@@ -158,9 +159,19 @@ class GuideBot(commands.AutoShardedBot):
         await super().connect(reconnect=reconnect)
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
-        """Note each interaction's arrival before any handler runs, for its response time."""
+        """Note each interaction's arrival before any handler runs; answer clicks.
+
+        A click is routed by its custom_id (`bot.views`), not by discord.py's view store.
+        """
         if event_name == "interaction":
-            self.metrics.received(args[0].id)
+            interaction: discord.Interaction = args[0]
+            self.metrics.received(interaction.id)
+            if interaction.type is discord.InteractionType.component:
+                answering = answer_click(interaction)
+                if answering is not None:
+                    task = asyncio.create_task(answering)
+                    self._clicks.add(task)
+                    task.add_done_callback(self._clicks.discard)
         super().dispatch(event_name, *args, **kwargs)
 
     def health(self) -> Health:
