@@ -293,10 +293,14 @@ class Matcher:
         # is typed, shortest first, and the keys of about its length a misspelling is compared
         # with (those that start with one of its first two letters).
         partial = dict(self._exact)  # then what is not a name or alias, in this order
-        for word in word_owners.keys() & self._exact.keys():  # "flask" in "Quart Flask" too
-            if word_owners[word] != self._exact[word]:
-                partial[word] = tuple(dict.fromkeys((*self._exact[word], *word_owners[word])))
-        for more in (word_owners, typed, dict.fromkeys(self._other, ())):
+        known = list(map(partial.__contains__, word_owners))
+        both = list(itertools.compress(word_owners, known))  # "flask" in "Quart Flask" too
+        owners_of = map(word_owners.__getitem__, both), map(partial.__getitem__, both)
+        for word in itertools.compress(both, map(operator.ne, *owners_of)):
+            partial[word] = tuple(dict.fromkeys((*self._exact[word], *word_owners[word])))
+        words = list(itertools.compress(word_owners, map(operator.not_, known)))
+        partial.update(zip(words, map(word_owners.__getitem__, words), strict=True))
+        for more in (typed, dict.fromkeys(self._other, ())):
             missing = more.keys() - partial.keys()
             partial.update(zip(missing, map(more.__getitem__, missing), strict=True))
         self._owners = partial
@@ -732,10 +736,12 @@ def _word_index(
             )
         )
     )
-    for parts, owned in itertools.compress(zip(names, owners), map(operator.not_, short)):  # noqa: B905
-        runs = list(_word_runs(parts, filler))
-        words += runs
-        word_owners += itertools.repeat(owned, len(runs))
+    longer = list(map(operator.not_, short))
+    runs, run_owners = _long_name_runs(
+        list(itertools.compress(names, longer)), list(itertools.compress(owners, longer)), filler
+    )
+    words += runs
+    word_owners += run_owners
     index: dict[str, tuple[int, ...]] = dict(zip(words, word_owners))  # noqa: B905
     counted = collections.Counter(words)
     repeated = set(itertools.compress(counted, map((1).__lt__, counted.values())))
@@ -751,6 +757,47 @@ def _word_index(
     for word in [*too_short, *(index.keys() & filler)]:
         index.pop(word, None)
     return index
+
+
+def _long_name_runs(
+    names: list[list[str]], owners: list[tuple[int]], filler: frozenset[str]
+) -> tuple[list[str], list[tuple[int]]]:
+    """Return the runs of words (`_word_runs`) of names of three or more words, and their owners.
+
+    Where at most one word of a name is not filler, or two that are its first and last ("Ruby
+    on Rails"), its runs are those words alone: such names, nearly all, are read in C. The
+    others are read one by one.
+    """
+    if not names:
+        return [], []
+    sizes = list(map(len, names))
+    words = list(itertools.chain.from_iterable(names))
+    named = list(map(operator.not_, map(filler.__contains__, words)))
+    ends = list(itertools.accumulate(sizes))
+    starts = [0, *ends[:-1]]
+    before = list(itertools.accumulate(named, initial=0))
+    kept = list(map(operator.sub, map(before.__getitem__, ends), map(before.__getitem__, starts)))
+    outer = map(
+        operator.and_,
+        map(named.__getitem__, starts),
+        map(named.__getitem__, map((-1).__add__, ends)),
+    )
+    alone = list(
+        map(operator.or_, map((2).__gt__, kept), map(operator.and_, map((2).__eq__, kept), outer))
+    )
+    wanted = list(
+        map(
+            operator.and_, named, itertools.chain.from_iterable(map(itertools.repeat, alone, sizes))
+        )
+    )
+    runs = _without_js_all(list(itertools.compress(words, wanted)))
+    word_owners = itertools.chain.from_iterable(map(itertools.repeat, owners, sizes))
+    run_owners = list(itertools.compress(word_owners, wanted))
+    for parts, owned in itertools.compress(zip(names, owners), map(operator.not_, alone)):  # noqa: B905
+        more = list(_word_runs(parts, filler))
+        runs += more
+        run_owners += itertools.repeat(owned, len(more))
+    return runs, run_owners
 
 
 _SHARP = re.compile(r"(?<![a-z0-9])([cf])\s*#")
@@ -806,13 +853,22 @@ def _read_all(texts: list[str], names: int) -> tuple[list[str], list[str], list[
         folded = "\n".join(fold(text.replace("\n", " ")) for text in texts)
         alnum = _alnum(folded)
     spellings = alnum.split("\n")
-    keys = (alnum + "\n").replace("js\n", "\n").split("\n")
-    keys.pop()
+    return folded.split("\n", names)[:names], spellings, _without_js_all(spellings, alnum)
+
+
+def _without_js_all(texts: list[str], joined: str | None = None) -> list[str]:
+    """Return `_without_js` of each of `texts` (joined on line breaks, if given), in one pass."""
+    if not texts:
+        return []
+    if joined is None:
+        joined = "\n".join(texts)
+    stripped = (joined + "\n").replace("js\n", "\n").split("\n")
+    stripped.pop()
     position = -1
-    for _ in range(keys.count("")):  # "js" is its own key, and "" is ""
-        position = keys.index("", position + 1)
-        keys[position] = spellings[position]
-    return folded.split("\n", names)[:names], spellings, keys
+    for _ in range(stripped.count("")):  # "js" is itself, and "" is ""
+        position = stripped.index("", position + 1)
+        stripped[position] = texts[position]
+    return stripped
 
 
 def _alnum(folded: str) -> str:
