@@ -12,6 +12,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
+from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from bot.config import Config
 from bot.cooldown import Cooldown, LocalCooldown
@@ -80,7 +81,6 @@ class GuideBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             allowed_mentions=NO_PINGS,
             tree_cls=GuideTree,
-            http_trace=self.metrics.response_trace(),
             **sharding,
         )
         self.config = config
@@ -144,6 +144,7 @@ class GuideBot(commands.AutoShardedBot):
 
         The HTTP endpoint logs in without ever calling this: it has no gateway connection.
         """
+        async_context.set(_TimedAdapter(self.metrics))  # inherited by the shards' tasks
         recommended, url, _limits = await self.http.get_bot_gateway()
         DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
         if self.shard_count is None:
@@ -219,6 +220,27 @@ class GuideBot(commands.AutoShardedBot):
         await super().close()
         if self.shared_cooldown is not None:
             await self.shared_cooldown.close()
+
+
+class _TimedAdapter(AsyncWebhookAdapter):
+    """discord.py's interaction webhook adapter, noting each callback as the first response.
+
+    Every interaction gets exactly one callback (answer, defer or autocomplete choices), and it
+    is always its first response, so it is where the response time ends. (An aiohttp trace on
+    the client's session would see it too, but costs every request a dozen signal calls.)
+    """
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # discord.py leaves it unannotated
+        self._metrics = metrics
+
+    async def create_interaction_response(
+        self, interaction_id: int, token: str, **kwargs: Any
+    ) -> Any:
+        """Send the callback as discord.py does; once Discord took it, note the time."""
+        response = await super().create_interaction_response(interaction_id, token, **kwargs)
+        self._metrics.responded(int(interaction_id))
+        return response
 
 
 def _cooldown_note(config: Config) -> str:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 if TYPE_CHECKING:
@@ -35,8 +33,6 @@ RESPONSE_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 2.5, 3.0, 5.0, 
 """Seconds; dense around Discord's 3 s deadline for a first response, and the 2 s defer."""
 MAX_PENDING = 10_000
 """Interactions whose start is remembered; older ones are forgotten if they never finish."""
-CALLBACK_PATH = re.compile(r"/interactions/(\d+)/[^/]+/callback$")
-"""The REST route of an interaction's first (and only) callback response."""
 
 
 class Metrics:
@@ -135,26 +131,6 @@ class Metrics:
     def reloaded(self, *, ok: bool) -> None:
         """Count a guide reload."""
         self.guide_reloads.labels(RELOAD_RESULTS[0] if ok else RELOAD_RESULTS[1]).inc()
-
-    def response_trace(self) -> aiohttp.TraceConfig:
-        """Return an aiohttp trace that notes each interaction callback as its first response.
-
-        Every interaction gets exactly one callback (answer, defer or autocomplete choices), and
-        it is always the first response, so the HTTP client is where the time is exact.
-        """
-        trace = aiohttp.TraceConfig()
-
-        async def on_request_end(
-            _session: aiohttp.ClientSession,
-            _context: Any,
-            params: aiohttp.TraceRequestEndParams,
-        ) -> None:
-            match = CALLBACK_PATH.search(params.url.path)
-            if match is not None and params.response.ok:
-                self.responded(int(match[1]))
-
-        trace.on_request_end.append(on_request_end)
-        return trace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
