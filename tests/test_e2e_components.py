@@ -325,3 +325,28 @@ def test_resource_pages_turn_in_place_for_the_asker_and_privately_for_others(
             assert videos.data["embeds"][0]["description"].count("pagey.example") == 5
 
     asyncio.run(scenario())
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("http", [False, True], ids=["gateway", "http"])
+def test_a_button_no_handler_reads_is_still_answered(
+    run_bot: RunBot, emulator: DiscordEmulator, http: bool
+) -> None:
+    # A message posted by an older version of the bot keeps its old custom_ids; a click on one
+    # must be told so, not left for Discord to call "This interaction failed".
+    async def scenario(emu: DiscordEmulator, bot: BotProcess) -> None:
+        card = await emu.slash("framework", {"name": "flask"})
+        assert card.message is not None
+        stored = emu.message(card.message["id"])
+        delete = next(c for c in components(stored) if c.get("label") == "Delete")
+        delete["custom_id"] = "gb:gone:1"
+
+        answer = await emu.click(stored["id"], "gb:gone:1")
+
+        assert answer.type == CHANNEL_MESSAGE
+        assert answer.data["flags"] == EPHEMERAL
+        assert answer.data["embeds"][0]["title"] == "Out of date"
+        assert emu.message(stored["id"]) == stored
+
+    bot = run_bot(scenario, http=http)
+    assert "Traceback" not in bot.log()
