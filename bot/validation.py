@@ -18,9 +18,11 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 YAML_MAX_DEPTH = 50
 """Deepest nesting of lists and mappings read; a guide needs 5 levels."""
@@ -31,7 +33,6 @@ PROBLEMS_MAX = 500
 QUOTE_MAX_CHARS = 60
 """Longest value quoted whole in a message; longer ones are cut."""
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LINE_BREAK = re.compile(r"\r\n|[\n\r\x85\u2028\u2029]")
 """What YAML counts as a line break."""
 
@@ -39,8 +40,6 @@ _TAG_PREFIX = "tag:yaml.org,2002:"
 STR_TAG = _TAG_PREFIX + "str"
 NULL_TAG = _TAG_PREFIX + "null"
 _COLLECTION_TAGS = frozenset({None, "!", _TAG_PREFIX + "seq", _TAG_PREFIX + "map"})
-# The resolvers of the safe loader, by first character; "" is the empty scalar (null).
-_IMPLICIT_TAGS = yaml.SafeLoader.yaml_implicit_resolvers
 _SCALAR_KINDS = {
     STR_TAG: "a string",
     NULL_TAG: "nothing",
@@ -189,6 +188,23 @@ class _Open:
         """In a mapping, the key read whose value comes next."""
 
 
+def _yaml() -> ModuleType:
+    """Return PyYAML, imported on the first parse.
+
+    The running bot parses its guide in a child process (`bot.apart`), so it never needs PyYAML:
+    importing it would cost the bot 1.5 MiB of memory and 15 ms of start-up (bench/e2e.py).
+    """
+    import yaml
+
+    return yaml
+
+
+def _loader() -> Any:
+    """Return PyYAML's safe loader: the libyaml one when available (twice as fast)."""
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def compose(text: str, report: Report) -> Node | None:
     """Read the YAML document in `text` into nodes.
 
@@ -197,7 +213,8 @@ def compose(text: str, report: Report) -> Node | None:
         problem (a syntax error, nesting too deep, too many values) stopped the reading. Every
         problem found is in `report`.
     """
-    loader = _Loader(text)
+    yaml = _yaml()
+    loader = _loader()(text)
     try:
         root = _compose(loader, report)
     except yaml.MarkedYAMLError as exc:
@@ -219,6 +236,9 @@ def compose(text: str, report: Report) -> Node | None:
 
 
 def _compose(loader: Any, report: Report) -> Node | None:
+    yaml = _yaml()
+    # The resolvers of the safe loader, by first character; "" is the empty scalar (null).
+    implicit_tags = yaml.SafeLoader.yaml_implicit_resolvers
     stack: list[_Open] = []
     root: Node | None = None
     documents = 0
@@ -233,7 +253,7 @@ def _compose(loader: Any, report: Report) -> Node | None:
             line, column = mark.line + 1, mark.column + 1
             tag = event.tag
             if tag is None or tag == "!":
-                tag = _resolve(event.value) if event.implicit[0] else STR_TAG
+                tag = _resolve(event.value, implicit_tags) if event.implicit[0] else STR_TAG
             if tag in _SCALAR_KINDS:
                 node = ScalarNode(event.value, tag, line, column)
             else:
@@ -288,9 +308,9 @@ def _compose(loader: Any, report: Report) -> Node | None:
             _add_to_mapping(stack, parent, node, report)
 
 
-def _resolve(plain: str) -> str:
+def _resolve(plain: str, implicit_tags: dict[str, Any]) -> str:
     """Return the tag YAML gives an untagged, unquoted scalar: int for `2048`, bool for `yes`."""
-    for tag, pattern in _IMPLICIT_TAGS.get(plain[:1], ()):
+    for tag, pattern in implicit_tags.get(plain[:1], ()):
         if pattern.match(plain):
             # "<<" and "=" are special only when merging mappings, which we don't do
             return tag if tag in _SCALAR_KINDS else STR_TAG

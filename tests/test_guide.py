@@ -406,7 +406,7 @@ PURE_PYTHON_LOADER_PROBLEMS = {
 
 @pytest.mark.parametrize(("fixture", "expected"), CATALOGUE, ids=[row[0] for row in CATALOGUE])
 def test_without_libyaml_the_same_problems_are_reported(fixture, expected, monkeypatch):
-    monkeypatch.setattr(validation, "_Loader", yaml.SafeLoader)
+    monkeypatch.setattr(validation, "_loader", lambda: yaml.SafeLoader)
     path = BROKEN / fixture
 
     expected = PURE_PYTHON_LOADER_PROBLEMS.get(fixture, expected)
@@ -424,10 +424,12 @@ def test_windows_line_endings_and_a_byte_order_mark_change_nothing(tmp_path):
     ]
 
 
-@pytest.mark.parametrize("loader", [validation._Loader, yaml.SafeLoader], ids=["libyaml", "python"])
+@pytest.mark.parametrize(
+    "loader", [validation._loader(), yaml.SafeLoader], ids=["libyaml", "python"]
+)
 @pytest.mark.parametrize("end", ["", "\n", "\r\n"], ids=["no-final-break", "lf", "crlf"])
 def test_a_problem_at_the_end_of_the_file_points_at_its_last_line(loader, end, monkeypatch):
-    monkeypatch.setattr(validation, "_Loader", loader)
+    monkeypatch.setattr(validation, "_loader", lambda: loader)
     text = "title: T\nintro: I\nconclusion: [a, b" + end
 
     assert parse_problems(text) == [
