@@ -428,3 +428,9 @@ def test_config_the_readmes_cooldown_example_loads_as_written(tmp_path):
         "redis://redis.internal:6379/0",
         "guidebot:cooldown:",
     )
+
+
+def test_config_toml_and_the_default_insight_file_under_var_are_ignored_by_git():
+    ignored = (REPO_ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert {"config.toml", "var/"} <= set(ignored)
+    assert parse_config({}, {}, source=None).insight_url.startswith("sqlite:///var/")
