@@ -400,6 +400,21 @@ def test_config_each_documented_example_loads_as_written(tmp_path, text, expecte
     assert {field: getattr(config, field) for field in expected} == expected
 
 
+FILE_THE_VARIABLES_OVERRIDE = f"""
+[metrics]
+port = 9000
+[insight]
+url = "sqlite:///other.sqlite3"
+[sharding]
+shard_count = 8
+shard_ids = [1]
+[cooldown]
+redis_url = "redis://other.example:6379/1"
+[http]
+public_key = "{"ab" * 32}"
+"""
+
+
 @pytest.mark.parametrize(
     ("variable", "text", "field", "value"),
     [
@@ -413,7 +428,7 @@ def test_config_each_documented_example_loads_as_written(tmp_path, text, expecte
 )
 def test_config_each_documented_variable_wins_over_the_file(tmp_path, variable, text, field, value):
     path = tmp_path / "config.toml"
-    path.write_text("[sharding]\nshard_count = 4\n", encoding="utf-8")
+    path.write_text(FILE_THE_VARIABLES_OVERRIDE, encoding="utf-8")
     config = load_config(path, {variable: text})
     assert getattr(config, field) == (text if value is None else value)
 
