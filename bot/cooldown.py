@@ -84,6 +84,10 @@ class Cooldown:
 class AnswerCooldown(Protocol):
     """What the responder needs of a cooldown; see `Cooldown` for what each step means."""
 
+    @property
+    def seconds(self) -> float:
+        """How long an answer holds its topic in its channel; 0 or less: no cooldown at all."""
+
     async def claim(self, channel: int, topic: str) -> Recent | None:
         """Return the recent answer on `topic` in `channel`, or claim it and return None."""
 
@@ -104,6 +108,11 @@ class LocalCooldown:
 
     def __init__(self, cooldown: Cooldown) -> None:
         self.cooldown = cooldown
+
+    @property
+    def seconds(self) -> float:
+        """See `Cooldown.seconds`."""
+        return self.cooldown.seconds
 
     async def claim(self, channel: int, topic: str) -> Recent | None:
         """See `Cooldown.claim`."""

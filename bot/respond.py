@@ -102,7 +102,10 @@ class Responder:
         pointer to the earlier answer that pings them alone.
         """
         channel = interaction.channel_id
-        topic = reply.topic if not reply.ephemeral and channel is not None else None
+        # With no cooldown there is nothing to claim, and no need to read back where the answer
+        # went (over HTTP that is a request to Discord for every answer).
+        cooling = self.cooldown.seconds > 0 and channel is not None
+        topic = reply.topic if cooling and not reply.ephemeral else None
         if topic is not None and channel is not None:
             recent = await self.cooldown.claim(channel, topic)
             if recent is not None:

@@ -210,6 +210,22 @@ def test_an_answer_whose_callback_names_no_message_is_read_back_for_the_pointer(
     assert description(pointer) == f"That answer was posted in this channel [just above]({link})."
 
 
+def test_with_the_cooldown_off_an_answer_is_not_read_back() -> None:
+    bot = Responder(LocalCooldown(Cooldown(0)), walkthrough_timeout=900)
+    over_http, again = FakeInteraction(callback_names_message=False), FakeInteraction()
+
+    async def ask() -> None:
+        await bot.send(over_http, CARD)
+        await bot.send(again, CARD)
+
+    run(ask())
+
+    assert over_http.names() == ["response.send_message"]
+    assert description(again.only("response.send_message")) == description(
+        over_http.only("response.send_message")
+    )
+
+
 def test_an_answer_that_failed_to_post_lets_the_next_asker_have_it() -> None:
     bot = responder()
     failed, next_asker = FakeInteraction(), FakeInteraction()
