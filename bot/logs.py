@@ -83,12 +83,13 @@ def redact_token(token: str) -> None:
     if not secrets:
         return
     make_record = logging.getLogRecordFactory()
+    redact = _redactor(secrets)
 
     def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
-        _redact_record(record, secrets)
+        _redact_record(record, redact)
         extras = _RedactingAttributes(record.__dict__)
-        extras.redact = _redactor(secrets)
+        extras.redact = redact
         record.__dict__ = extras
         return record
 
@@ -104,8 +105,7 @@ def _secrets(token: str) -> tuple[str, ...]:
     return (token, secret) if secret != token and len(secret) >= MIN_SECRET_LENGTH else (token,)
 
 
-def _redact_record(record: logging.LogRecord, secrets: tuple[str, ...]) -> None:
-    redact = _redactor(secrets)
+def _redact_record(record: logging.LogRecord, redact: Callable[[str], str]) -> None:
     try:
         message = record.getMessage()
         arguments = repr(record.args)

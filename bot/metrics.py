@@ -77,10 +77,13 @@ class Metrics:
             "Calls to the shared cooldown's Redis that failed or timed out (the answer was sent).",
             registry=registry,
         )
-        # Every series exists from the start, at 0, so rates and alerts work before the first.
-        for command in COMMANDS:
-            for outcome in OUTCOMES:
-                self.interactions.labels(command, outcome)
+        # Every series exists from the start, at 0, so rates and alerts work before the first;
+        # each is kept, as looking a series up by its labels costs more than counting in it.
+        self._counts = {
+            (command, outcome): self.interactions.labels(command, outcome)
+            for command in COMMANDS
+            for outcome in OUTCOMES
+        }
         for result in RELOAD_RESULTS:
             self.guide_reloads.labels(result)
         self._started: dict[int, float] = {}
@@ -112,9 +115,14 @@ class Metrics:
         responded = self._responded.pop(interaction_id, None)
         seconds = responded - started if started is not None and responded is not None else None
         command = command if command in COMMANDS else OTHER_COMMAND
-        self.interactions.labels(command, outcome).inc()
+        count = self._counts.get((command, outcome))
+        if count is None:
+            count = self._counts[command, outcome] = self.interactions.labels(command, outcome)
+        count.inc()
         if seconds is not None:
             self.response_seconds.observe(seconds)
+        if not log.isEnabledFor(logging.INFO):
+            return
         latency_ms = round(seconds * 1000) if seconds is not None else None
         fields: dict[str, Any] = {"command": command, "outcome": outcome, "latency_ms": latency_ms}
         if query:
