@@ -7,18 +7,24 @@ some of the guide. For a 10,000-framework guide that was 40 MB more than the gui
 long as the bot runs. A child process pays that instead, and sends back the guide alone, which
 the bot then holds in as little memory as it takes.
 
-The child is a new interpreter (`python -P -m bot.apart PATH`), not a fork: the bot has threads
-(the reload runs in one), and a process forked from a threaded one may deadlock in the child.
-Where the child cannot start, or ends without an answer, the guide is loaded here.
+At start-up the process has one thread, so the child is a fork of it: ready at once, with the
+modules already imported, it costs about 15 ms where a new interpreter costs 50 to 80 (bench/e2e.py
+times start-up). Once there are threads (a reload runs in one; discord.py's heartbeat runs in
+another), the child is a new interpreter (`python -P -m bot.apart PATH`) instead, as a process
+forked from a threaded one may deadlock in the child. Where the child cannot start, or ends
+without an answer, the guide is loaded here.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import pickle
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.guide import Guide, GuideError, load_guide
 
@@ -34,6 +40,8 @@ def load_guide_apart(path: Path) -> Guide:
     Raises:
         GuideError: The file can't be read or isn't a valid guide, as `load_guide` says.
     """
+    if hasattr(os, "fork") and threading.active_count() == 1:
+        return _answer_of(_forked_child(path), path)
     try:
         child = subprocess.run(  # noqa: S603 - our own interpreter and module
             [*CHILD_COMMAND, str(path)],
@@ -43,10 +51,32 @@ def load_guide_apart(path: Path) -> Guide:
         )
     except (OSError, subprocess.TimeoutExpired):
         return load_guide(path)
+    return _answer_of(child.stdout if child.returncode == 0 else b"", path)
+
+
+def _forked_child(path: Path) -> bytes:
+    """Return what a forked child writes for `path` (see `main`); nothing if it died."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        os.close(reader)
+        code = 1
+        try:
+            with os.fdopen(writer, "wb") as pipe:
+                code = _write_guide(path, pipe)
+        finally:
+            os._exit(code)  # no atexit handlers, no flushing of the bot's buffers
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    return data if os.waitstatus_to_exitcode(status) == 0 else b""
+
+
+def _answer_of(data: bytes, path: Path) -> Guide:
+    """Return the guide a child sent as `data`; with no answer from it, load the guide here."""
     try:
-        if child.returncode != 0:
-            raise EOFError(child.returncode)
-        result: Guide | GuideError = pickle.loads(child.stdout)  # noqa: S301 - our own child's
+        result: Guide | GuideError = pickle.loads(data)  # noqa: S301 - our own child's
     except (pickle.UnpicklingError, EOFError, ValueError):
         result = load_guide(path)  # no answer: load it here, and say what is wrong if anything is
     if isinstance(result, GuideError):
@@ -56,15 +86,20 @@ def load_guide_apart(path: Path) -> Guide:
 
 def main(argv: list[str]) -> int:
     """In the child: write the guide at `argv[0]`, or its problems, pickled to standard output."""
+    return _write_guide(Path(argv[0]), sys.stdout.buffer)
+
+
+def _write_guide(path: Path, out: BinaryIO) -> int:
+    """In a child: write the guide at `path`, or its problems, pickled to `out`; return 0."""
     # A parse makes millions of objects and frees none of them until it ends, so the collector's
     # passes over them find nothing. This process only parses: switching it off here touches
     # nothing of the bot's (bench.parse measures what it saves).
     gc.disable()
     try:
-        result: Guide | GuideError = load_guide(Path(argv[0]))
+        result: Guide | GuideError = load_guide(path)
     except GuideError as error:
         result = error
-    sys.stdout.buffer.write(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
+    out.write(pickle.dumps(result, pickle.HIGHEST_PROTOCOL))
     return 0
 
 

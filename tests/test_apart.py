@@ -1,6 +1,12 @@
-"""Loading a guide in a child process gives what loading it here gives, problems included."""
+"""Loading a guide in a child process gives what loading it here gives, problems included.
 
+A process with one thread forks the child; one with threads (a reload runs in one) starts a new
+interpreter: each test runs both ways, the second from a thread, as a reload does.
+"""
+
+import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -12,18 +18,48 @@ from tests.conftest import SHIPPED_GUIDE
 from tests.helpers import guide_text, write_guide
 
 
-def test_the_child_sends_back_the_guide_as_loaded_here():
+def from_a_thread(path):
+    """Return `load_guide_apart(path)`, called from a worker thread as a reload calls it."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(load_guide_apart, path).result()
+
+
+LOADS = pytest.mark.parametrize(
+    "load", [load_guide_apart, from_a_thread], ids=["forked", "new interpreter"]
+)
+
+
+@LOADS
+def test_the_child_sends_back_the_guide_as_loaded_here(load):
+    assert load(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+
+
+def test_with_one_thread_the_guide_is_loaded_in_a_forked_child(tmp_path, monkeypatch):
+    pids = tmp_path / "pids.txt"
+
+    def noting_the_process(path):
+        with pids.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return load_guide(path)
+
+    monkeypatch.setattr(apart, "load_guide", noting_the_process)
+    monkeypatch.setattr(apart, "CHILD_COMMAND", ("/nonexistent/python",))
+    monkeypatch.setattr(apart.threading, "active_count", lambda: 1)  # whatever pytest runs
+
     assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+    (loaded_in,) = pids.read_text().split()
+    assert int(loaded_in) != os.getpid()
 
 
-def test_the_child_sends_back_every_problem_of_a_broken_guide(tmp_path):
+@LOADS
+def test_the_child_sends_back_every_problem_of_a_broken_guide(load, tmp_path):
     path = tmp_path / "guide.yaml"
     write_guide(path, guide_text(2).replace("    language: Python", "    language: [Python]"))
     with pytest.raises(GuideError) as here:
         load_guide(path)
 
     with pytest.raises(GuideError) as apart_error:
-        load_guide_apart(path)
+        load(path)
 
     assert apart_error.value.problems == here.value.problems
     assert here.value.problems[0].field == "frameworks[0].language"
@@ -39,7 +75,7 @@ def test_the_guide_is_loaded_in_a_child_that_imports_no_discord(tmp_path, monkey
     monkeypatch.setattr(apart, "CHILD_COMMAND", (sys.executable, "-P", "-c", script, str(seen)))
     monkeypatch.setattr(apart, "load_guide", _no_loading_here)
 
-    assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+    assert from_a_thread(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
     assert "bot.guide" in seen.read_text().split()
     assert "discord" not in seen.read_text().split()
 
@@ -55,6 +91,12 @@ def test_the_guide_is_loaded_in_a_child_that_imports_no_discord(tmp_path, monkey
 )
 def test_a_child_without_an_answer_leaves_the_loading_to_the_parent(monkeypatch, command):
     monkeypatch.setattr(apart, "CHILD_COMMAND", command)
+    assert from_a_thread(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
+
+
+def test_a_forked_child_that_dies_leaves_the_loading_to_the_parent(monkeypatch):
+    monkeypatch.setattr(apart, "_write_guide", lambda _path, _out: os._exit(3))
+    monkeypatch.setattr(apart.threading, "active_count", lambda: 1)
     assert load_guide_apart(SHIPPED_GUIDE) == load_guide(SHIPPED_GUIDE)
 
 
