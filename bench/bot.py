@@ -7,14 +7,16 @@ of the end-to-end tests, as `tests/test_e2e_*.py` do, and then:
 - reads the bot's resident memory once it is ready and has answered a few warm-up requests;
 - `ROUNDS` times, sends `QUERIES` autocompletes (beginnings of the shipped guide's names, one to
   six letters, some misspelt), then `QUERIES` misspelt `/framework` commands, one at a time, and
-  divides the CPU time the bot process spent (user plus system, from /proc) by their number,
-  keeping the least of the rounds. Both bots run at once and take turns, and both are asked the
-  same: the large guide holds the shipped guide's frameworks too.
+  divides the CPU time the bot process spent (every thread's time on a CPU, in nanoseconds,
+  from /proc) by their number. Both bots run at once and take turns every `CHUNK` requests, so
+  that both see the machine as busy as it is, and both are asked the same: the large guide
+  holds the shipped guide's frameworks too.
 
-The ratio column is the large guide's figure over the shipped guide's, measured in the same run.
-The CPU of one answer is mostly discord.py's and the emulator round trip's, the same at any guide
-size; what grows with the guide is the matcher's share, and the memory the guide and its index
-take. Linux only (/proc).
+The ratio column is the large guide's figure over the shipped guide's in the same round, the
+median of the rounds (their least and greatest beside it); the CPU columns are each bot's
+median. The CPU of one answer is mostly discord.py's and the emulator round trip's, the same at
+any guide size; what grows with the guide is the matcher's share, the longer choice lists, and
+the memory the guide and its index take. Linux only (/proc).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import math
 import os
 import random
+import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -41,21 +43,25 @@ from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.harness import BotProcess, bot_config, running_bot
 
 QUERIES = 600
-"""Requests of each kind timed per round: the CPU clock's tick (10 ms) is about 2% of them."""
-ROUNDS = 3
-"""Rounds of both kinds; the least CPU of each is kept, the rest being the machine's noise."""
+"""Requests of each kind timed per round."""
+ROUNDS = 5
+"""Rounds of both kinds; the median of each is reported, the rest being the machine's noise."""
+CHUNK = 50
+"""Requests one bot answers before the other takes its turn."""
 WARM_UP = 40
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """What one bot did: memory after start-up, and CPU seconds per request of each kind."""
+    """What one bot did: memory after start-up, and CPU seconds per request of each kind.
+
+    The CPU figures hold one value per round.
+    """
 
     rss_mib: float
-    autocomplete_ms: float
-    misspelt_ms: float
+    autocomplete_ms: list[float]
+    misspelt_ms: list[float]
 
 
 def write_guide(size: int, directory: Path) -> Path:
@@ -82,9 +88,16 @@ def write_guide(size: int, directory: Path) -> Path:
 
 
 def cpu_seconds(pid: int) -> float:
-    """Return the user plus system CPU time the process has used, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """Return the CPU time all the process's threads have used so far, in seconds.
+
+    Read from each thread's schedstat, in nanoseconds: the clock ticks of /proc/PID/stat (10 ms)
+    would be a few percent of a round.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread that ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def rss_mib(pid: int) -> float:
@@ -123,27 +136,38 @@ async def measure(guides: list[Path], typed: list[str]) -> list[Figures]:
         memory = []
         for emu, pid in bots:
             for text in typed[:WARM_UP]:
-                await emu.autocomplete("framework", {"name": text}, focused="name")
-                await emu.slash("framework", {"name": text})
+                await _autocomplete(emu, text)
+                await _framework(emu, text)
             memory.append(rss_mib(pid))
-        autocomplete = [math.inf] * len(bots)
-        lookups = [math.inf] * len(bots)
-        for _ in range(ROUNDS):
-            for position, (emu, pid) in enumerate(bots):
-                started = cpu_seconds(pid)
-                for text in typed:
-                    await emu.autocomplete("framework", {"name": text}, focused="name")
-                spent = (cpu_seconds(pid) - started) / len(typed)
-                autocomplete[position] = min(autocomplete[position], spent)
-                started = cpu_seconds(pid)
-                for text in misspelt:
-                    await emu.slash("framework", {"name": text})
-                spent = (cpu_seconds(pid) - started) / len(misspelt)
-                lookups[position] = min(lookups[position], spent)
+        kinds = {
+            "autocomplete": (typed, _autocomplete),
+            "misspelt": (misspelt, _framework),
+        }
+        spent = {kind: [[0.0] * len(bots) for _ in range(ROUNDS)] for kind in kinds}
+        for round_ in range(ROUNDS):
+            for kind, (texts, ask) in kinds.items():
+                for start in range(0, len(texts), CHUNK):
+                    for position, (emu, pid) in enumerate(bots):
+                        started = cpu_seconds(pid)
+                        for text in texts[start : start + CHUNK]:
+                            await ask(emu, text)
+                        spent[kind][round_][position] += cpu_seconds(pid) - started
     return [
-        Figures(rss, typing * 1000, misspelling * 1000)
-        for rss, typing, misspelling in zip(memory, autocomplete, lookups, strict=True)
+        Figures(
+            rss,
+            [each[position] * 1000 / len(typed) for each in spent["autocomplete"]],
+            [each[position] * 1000 / len(misspelt) for each in spent["misspelt"]],
+        )
+        for position, rss in enumerate(memory)
     ]
+
+
+async def _autocomplete(emu: DiscordEmulator, text: str) -> None:
+    await emu.autocomplete("framework", {"name": text}, focused="name")
+
+
+async def _framework(emu: DiscordEmulator, text: str) -> None:
+    await emu.slash("framework", {"name": text})
 
 
 def _pid(bot: BotProcess) -> int:
@@ -159,14 +183,21 @@ def main() -> None:
         names = [fw.name for fw in load_guide(DEFAULT_GUIDE_PATH).frameworks]
         typed = autocomplete_texts(names, random.Random(1))
         small_figures, large_figures = asyncio.run(measure([DEFAULT_GUIDE_PATH, large], typed))
-    print(f"{'measure':<32} {'shipped':>9} {f'{args.size:,}':>9} {'ratio':>6}")
+    print(f"{'measure':<32} {'shipped':>9} {f'{args.size:,}':>9} {'ratio':>6}  rounds")
+    print(
+        f"{'memory after start-up, MiB':<32} {small_figures.rss_mib:9.2f} "
+        f"{large_figures.rss_mib:9.2f} {large_figures.rss_mib / small_figures.rss_mib:6.2f}"
+    )
     for label, field in (
-        ("memory after start-up, MiB", "rss_mib"),
         ("CPU per autocomplete, ms", "autocomplete_ms"),
         ("CPU per misspelt /framework, ms", "misspelt_ms"),
     ):
         small, big = getattr(small_figures, field), getattr(large_figures, field)
-        print(f"{label:<32} {small:9.2f} {big:9.2f} {big / small:6.2f}")
+        ratios = [b / a for a, b in zip(small, big, strict=True)]
+        print(
+            f"{label:<32} {statistics.median(small):9.2f} {statistics.median(big):9.2f} "
+            f"{statistics.median(ratios):6.2f}  {min(ratios):.2f}-{max(ratios):.2f}"
+        )
 
 
 if __name__ == "__main__":
