@@ -26,10 +26,12 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER_SECONDS = 2.0
 """Discord drops an interaction not answered within 3 s; past 2 s of work, defer first."""
-INLINE_BUILD_MAX_FRAMEWORKS = 1_000
-"""Up to this many frameworks, even a fuzzy miss builds in well under a millisecond, so answers
-are built on the event loop: a hop to a worker thread costs more CPU than the build itself
-(bench/e2e.py). A larger guide's answers are built in a thread, so a slow one can be deferred."""
+INLINE_BUILD_MAX_FRAMEWORKS = 10_000
+"""Up to this many frameworks answers are built on the event loop: a hop to a worker thread
+costs more CPU than the build itself (0.25 ms an answer, bench/e2e.py and bench/bot.py). At
+10,000 an answer builds in about 0.1 ms, a fuzzy miss in well under a millisecond, and the
+slowest, a whole language's list of 1,700 frameworks, in about 5 ms. A larger guide's answers
+are built in a thread, so a slow one can be deferred."""
 UNKNOWN_INTERACTION = 10062
 ALREADY_ACKNOWLEDGED = 40060
 GENERIC_ERROR = "Something went wrong on our side; it has been logged."
