@@ -558,9 +558,11 @@ class Matcher:
         named = self._named(read.words) or ()
         return dict.fromkeys(named, 100.0)
 
-    def _language_scores(
-        self, read: Query, _chosen: Container[int], _need: int
-    ) -> dict[int, float]:
+    def _language_scores(self, read: Query, chosen: Container[int], need: int) -> dict[int, float]:
+        """Score the frameworks of a language the query names or begins, the first `need` new.
+
+        They score alike, so guide order ranks them: a language of a large guide has thousands.
+        """
         language = self._languages.get(read.key)
         if language is None and len(read.key) >= MIN_LANGUAGE_PREFIX:
             position = bisect.bisect_left(self._language_keys, read.key)
@@ -571,7 +573,10 @@ class Matcher:
             language = next(
                 (self._languages[word] for word in read.words if word in self._languages), None
             )
-        return dict.fromkeys(language[1], 50.0) if language else {}
+        if language is None:
+            return {}
+        fresh = itertools.filterfalse(chosen.__contains__, language[1])
+        return dict.fromkeys(itertools.islice(fresh, need), 50.0)
 
     def _prefix_scores(self, read: Query, chosen: Container[int], need: int) -> dict[int, float]:
         """Score the keys that start with the query, shortest first.
@@ -618,9 +623,11 @@ class Matcher:
         if len(key) < MIN_SUBSTRING_LENGTH:
             return scores
         fresh, last_length = 0, 0
-        found = self._names_text.find(key)
-        while found != -1:
-            position = bisect.bisect_right(self._name_starts, found) - 1
+        # A compiled pattern finds a word about twice as fast as `str.find` in a long text.
+        search = re.compile(re.escape(key)).search
+        found = search(self._names_text)
+        while found is not None:
+            position = bisect.bisect_right(self._name_starts, found.start()) - 1
             length = self._name_starts[position + 1] - self._name_starts[position] - 1
             if fresh >= need and length > last_length:
                 break
@@ -629,7 +636,7 @@ class Matcher:
                 scores[index] = 200.0 * len(key) / (len(key) + length)
                 fresh += index not in chosen
             last_length = length
-            found = self._names_text.find(key, self._name_starts[position + 1])
+            found = search(self._names_text, self._name_starts[position + 1])
         return scores
 
     def _typo_scores(self, read: Query, _chosen: Container[int], _need: int) -> dict[int, float]:
