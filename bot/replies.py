@@ -251,9 +251,25 @@ def choices(snapshot: Snapshot, current: str) -> list[discord.app_commands.Choic
     for suggestion in snapshot.matcher.suggest(current):
         framework = snapshot.guide.framework(suggestion.key)
         if framework is not None:
-            label = render.choice_label(framework)
-            result.append(discord.app_commands.Choice(name=label, value=framework.name))
+            result.append(_choice(framework))
     return result
+
+
+CACHED_CHOICES = 4096
+"""Autocomplete choices kept made: a large guide's lists are long, and typed again and again."""
+_choices: dict[tuple[str, str], discord.app_commands.Choice[str]] = {}
+
+
+def _choice(framework: Framework) -> discord.app_commands.Choice[str]:
+    """Return the autocomplete choice of a framework, made once for its name and language."""
+    made = (framework.name, framework.language)
+    choice = _choices.get(made)
+    if choice is None:
+        if len(_choices) >= CACHED_CHOICES:
+            _choices.clear()
+        label = render.choice_label(framework)
+        choice = _choices[made] = discord.app_commands.Choice(name=label, value=framework.name)
+    return choice
 
 
 def framework_reply(
