@@ -590,31 +590,30 @@ class Matcher:
         letter = self._letters.get(key[0])
         if letter is None:
             return scores
-        fresh, last_length = 0, 0
-        for length, owners in self._by_length_starting(letter, key):
-            if fresh >= need and length > last_length:
+        fresh = 0
+        for length, keys in self._by_length_starting(letter, key):
+            if fresh >= need:
                 break
-            last_length = length
-            for index in owners:
-                if index not in scores:
-                    scores[index] = 200.0 * len(key) / (len(key) + length)
-                    fresh += index not in chosen
+            score = 200.0 * len(key) / (len(key) + length)
+            for owners in map(self._owners.__getitem__, keys):
+                for index in owners:
+                    if index not in scores:
+                        scores[index] = score
+                        fresh += index not in chosen
         return scores
 
-    def _by_length_starting(
-        self, letter: _Letter, key: str
-    ) -> Iterable[tuple[int, tuple[int, ...]]]:
-        """Yield (length, owners) of the keys that start with `key`, shortest first."""
+    def _by_length_starting(self, letter: _Letter, key: str) -> Iterable[tuple[int, list[str]]]:
+        """Yield (length, keys) of the keys that start with `key`, shortest first."""
         if len(key) > MIN_WORD_LENGTH:  # few keys start so: sort them by length
-            keys = sorted(letter.starting(key), key=len)
-            yield from zip(map(len, keys), map(self._owners.__getitem__, keys), strict=True)
+            for length, keys in itertools.groupby(sorted(letter.starting(key), key=len), len):
+                yield length, list(keys)
             return
         # Many do: read one length at a time, each length's keys a slice.
         for length, first, end in letter.bounds[bisect.bisect_left(letter.bounds, (len(key),)) :]:
             low = bisect.bisect_left(letter.keys, key, first, end)
             high = bisect.bisect_left(letter.keys, key + "\U0010ffff", low, end)
-            for owners in map(self._owners.__getitem__, letter.keys[low:high]):
-                yield length, owners
+            if low < high:
+                yield length, letter.keys[low:high]
 
     def _substring_scores(self, read: Query, chosen: Container[int], need: int) -> dict[int, float]:
         """Score the names that contain the query, shortest first, as `_prefix_scores` does."""
