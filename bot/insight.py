@@ -89,11 +89,14 @@ def normalize_query(text: str) -> str:
     maintainer would want to read, so punctuation stays ("c#", "asp.net").
     """
     folded = unicodedata.normalize("NFKC", text).casefold()
-    visible = "".join(
-        " " if char.isspace() else char
-        for char in folded
-        if char.isspace() or unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
-    )
+    if folded.isascii() and folded.isprintable():  # most queries: no invisible, no odd space
+        visible = folded
+    else:
+        visible = "".join(
+            " " if char.isspace() else char
+            for char in folded
+            if char.isspace() or unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co", "Cn"}
+        )
     return " ".join(visible.split())[:QUERY_LIMIT].rstrip()
 
 
