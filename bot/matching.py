@@ -622,11 +622,9 @@ class Matcher:
         if len(key) < MIN_SUBSTRING_LENGTH:
             return scores
         fresh, last_length = 0, 0
-        # A compiled pattern finds a word about twice as fast as `str.find` in a long text.
-        search = re.compile(re.escape(key)).search
-        found = search(self._names_text)
-        while found is not None:
-            position = bisect.bisect_right(self._name_starts, found.start()) - 1
+        found = self._names_text.find(key)
+        while found != -1:
+            position = bisect.bisect_right(self._name_starts, found) - 1
             length = self._name_starts[position + 1] - self._name_starts[position] - 1
             if fresh >= need and length > last_length:
                 break
@@ -635,7 +633,7 @@ class Matcher:
                 scores[index] = 200.0 * len(key) / (len(key) + length)
                 fresh += index not in chosen
             last_length = length
-            found = search(self._names_text, self._name_starts[position + 1])
+            found = self._names_text.find(key, self._name_starts[position + 1])
         return scores
 
     def _typo_scores(self, read: Query, _chosen: Container[int], _need: int) -> dict[int, float]:
