@@ -12,6 +12,7 @@ serve one application behind any load balancer.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -21,7 +22,6 @@ from typing import Any
 
 import aiohttp
 import discord
-import orjson
 from aiohttp import web
 from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter, async_context
@@ -176,7 +176,7 @@ def build_app(
         ):
             return web.Response(status=401, text="invalid request signature")
         try:
-            payload = orjson.loads(body)
+            payload = json.loads(body)
         except ValueError:
             return web.Response(status=400, text="the body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("type"), int):
@@ -228,7 +228,7 @@ async def _answer(
     finally:
         async_context.reset(context)
     response = web.Response(
-        body=orjson.dumps(answer),
+        body=json.dumps(answer, separators=(",", ":")).encode(),
         content_type="application/json",
     )
     try:

@@ -111,6 +111,15 @@ def test_a_signed_body_that_is_not_an_interaction_gets_400(body):
     assert post(body, signed(body))[0] == 400
 
 
+def test_a_signed_body_with_a_lone_surrogate_escape_is_read_as_json_allows_it():
+    # JSON allows "\ud800" (a JavaScript string may hold one); a stricter parser would refuse
+    # the interaction, and over the gateway the same parser would drop the whole connection.
+    body = json.dumps({"type": 1, "id": "1", "application_id": "2", "data": {"name": "\ud800"}})
+    assert "\\ud800" in body
+    status, answer, _ = post(body.encode(), signed(body.encode()))
+    assert (status, json.loads(answer)) == (200, {"type": 1})
+
+
 def test_is_signed_checks_signature_then_clock():
     body = b'{"type": 1}'
     good = signed(body)
