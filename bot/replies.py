@@ -383,16 +383,7 @@ def resource_page_reply(
 def framework_list_reply(snapshot: Snapshot, page: int, *, asker: int, hide: bool = False) -> Reply:
     """Return one page of every framework in the guide, grouped by language."""
     embed, pages = render.framework_list_embed(snapshot.guide, page)
-    page = min(max(page, 0), pages - 1)
-    page_row = _pager(page, pages, lambda to: ListPageId(to, asker))
-    return _public(
-        embeds=(embed,),
-        rows=(page_row,),
-        asker=asker,
-        hide=hide,
-        mention=None,
-        topic=f"list:{page}",
-    )
+    return _list_page(embed, page, pages, lambda to: ListPageId(to, asker), asker, hide, "list")
 
 
 def language_list_reply(
@@ -402,17 +393,37 @@ def language_list_reply(
     frameworks = tuple(filter(None, (snapshot.guide.framework(s.key) for s in found.suggestions)))
     narrowed = replace(snapshot.guide, frameworks=frameworks)
     embed, pages = render.framework_list_embed(narrowed, page, language=found.language)
-    page = min(max(page, 0), pages - 1)
     languages = [language.casefold() for language in snapshot.guide.languages()]
     position = languages.index(found.language.casefold()) if found.language else None
-    page_row = _pager(page, pages, lambda to: ListPageId(to, asker, position))
+    return _list_page(
+        embed,
+        page,
+        pages,
+        lambda to: ListPageId(to, asker, position),
+        asker,
+        hide,
+        f"lang:{found.language}",
+    )
+
+
+def _list_page(
+    embed: discord.Embed,
+    page: int,
+    pages: int,
+    page_id: Callable[[int], ListPageId],
+    asker: int,
+    hide: bool,
+    topic: str,
+) -> Reply:
+    """Return one page of a framework list, with its pager; `topic` names the list."""
+    page = min(max(page, 0), pages - 1)
     return _public(
         embeds=(embed,),
-        rows=(page_row,),
+        rows=(_pager(page, pages, page_id),),
         asker=asker,
         hide=hide,
         mention=None,
-        topic=f"lang:{found.language}:{page}",
+        topic=f"{topic}:{page}",
     )
 
 
