@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -52,10 +53,30 @@ def setup_logging(config: Config) -> None:
     logging.logMultiprocessing = False
     redact_token(config.token)
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        JsonFormatter() if config.log_format == "json" else logging.Formatter(FORMAT)
-    )
+    handler.setFormatter(JsonFormatter() if config.log_format == "json" else TextFormatter(FORMAT))
     logging.basicConfig(level=config.log_level, handlers=[handler], force=True)
+
+
+class TextFormatter(logging.Formatter):
+    """logging's own text format, with the time's seconds formatted once a second.
+
+    `Formatter.formatTime` converts and formats the time of every record; one second's records
+    share all but the milliseconds, so this keeps the last second's text and adds those.
+    """
+
+    _second: tuple[int, str] = (-1, "")
+    """The last second formatted, and its text (one tuple, so threads see the pair whole)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        """Return the record's time as `Formatter.formatTime` does."""
+        if datefmt is not None or self.default_msec_format is None:
+            return super().formatTime(record, datefmt)
+        second, text = self._second
+        if second != int(record.created):
+            second = int(record.created)
+            text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = (second, text)
+        return self.default_msec_format % (text, record.msecs)
 
 
 class JsonFormatter(logging.Formatter):
@@ -117,12 +138,12 @@ def _secrets(token: str) -> tuple[str, ...]:
 def _redact_record(record: logging.LogRecord, redact: Callable[[str], str]) -> None:
     try:
         message = record.getMessage()
-        arguments = repr(record.args)
+        arguments = repr(record.args) if record.args else ""
     except Exception as error:  # a log call must never raise into the code that logs
         # logging would report the bad record later with its raw arguments: drop them now.
         record.msg, record.args = redact(f"unformattable log message {record.msg!r}: {error}"), ()
     else:
-        if redact(message) != message or redact(arguments) != arguments:
+        if redact(message) is not message or redact(arguments) is not arguments:
             record.msg, record.args = redact(message), ()
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
@@ -155,7 +176,16 @@ def _scrub(value: Any, redact: Callable[[str], str]) -> Any:
 
 
 def _redactor(secrets: tuple[str, ...]) -> Callable[[str], str]:
+    """Return a function that redacts `secrets`, and returns a text without them as it is.
+
+    Every secret holds the last one (the token ends with its secret part), so a text without
+    the last one holds none: the one test most log lines need.
+    """
+    shortest = secrets[-1]
+
     def redact(text: str) -> str:
+        if shortest not in text:
+            return text
         for secret in secrets:
             text = text.replace(secret, REDACTED)
         return text
