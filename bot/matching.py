@@ -851,12 +851,13 @@ def _read_all(texts: list[str], names: int) -> tuple[list[str], list[str], list[
         return [], [], []
     folded = _fold_whole("\n".join(texts))
     alnum = _alnum(folded)
-    if alnum.count("\n") != len(texts) - 1:  # a name with a line break: rare, and slower
+    spellings = alnum.split("\n")
+    if len(spellings) != len(texts):  # a name with a line break: rare, and slower
         # The break becomes a space, as it is to words, so that the texts joined on line
         # breaks here and in `_split_all` come apart again where they were joined.
         folded = "\n".join(fold(text.replace("\n", " ")) for text in texts)
         alnum = _alnum(folded)
-    spellings = alnum.split("\n")
+        spellings = alnum.split("\n")
     return folded.split("\n", names)[:names], spellings, _without_js_all(spellings, alnum)
 
 
@@ -866,8 +867,8 @@ def _without_js_all(texts: list[str], joined: str | None = None) -> list[str]:
         return []
     if joined is None:
         joined = "\n".join(texts)
-    stripped = (joined + "\n").replace("js\n", "\n").split("\n")
-    stripped.pop()
+    stripped = joined.replace("js\n", "\n").split("\n")
+    stripped[-1] = _without_js(stripped[-1])  # the last text has no line break after it
     position = -1
     for _ in range(stripped.count("")):  # "js" is itself, and "" is ""
         position = stripped.index("", position + 1)
