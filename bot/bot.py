@@ -222,6 +222,9 @@ class GuideBot(commands.AutoShardedBot):
             await self.shared_cooldown.close()
 
 
+_MESSAGE_UPDATE = discord.InteractionResponseType.message_update.value
+
+
 class _TimedAdapter(AsyncWebhookAdapter):
     """discord.py's interaction webhook adapter, noting each callback as the first response.
 
@@ -237,9 +240,18 @@ class _TimedAdapter(AsyncWebhookAdapter):
     async def create_interaction_response(
         self, interaction_id: int, token: str, **kwargs: Any
     ) -> Any:
-        """Send the callback as discord.py does; once Discord took it, note the time."""
+        """Send the callback as discord.py does; once Discord took it, note the time.
+
+        The message an edit (a click's answer) leaves is dropped from Discord's reply before
+        discord.py would parse it whole into a `Message`: nothing reads it back.
+        """
         response = await super().create_interaction_response(interaction_id, token, **kwargs)
         self._metrics.responded(int(interaction_id))
+        payload = kwargs["params"].payload
+        if payload and payload.get("type") == _MESSAGE_UPDATE and isinstance(response, dict):
+            resource = response.get("resource")
+            if isinstance(resource, dict):
+                resource.pop("message", None)
         return response
 
 
