@@ -7,7 +7,7 @@ import contextlib
 import logging
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 
@@ -190,13 +190,16 @@ class Responder:
         if reply.note is not None and not reply.ephemeral:
             await self._post(interaction, replies.note_reply(reply.note))
 
-    async def _post(self, interaction: discord.Interaction, reply: Reply) -> discord.Message | None:
+    async def _post(
+        self, interaction: discord.Interaction, reply: Reply
+    ) -> discord.Message | _Posted | None:
         kwargs = message_kwargs(reply)
         if interaction.response.is_done():
             return await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral, wait=True)
         response = await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
-        resource = response.resource if response is not None else None
-        return resource if isinstance(resource, discord.Message) else None
+        if response is None or response.message_id is None:
+            return None
+        return _posted(interaction, response.message_id)
 
     def _expire_later(
         self, message_id: int, interaction: discord.Interaction, reply: Reply
@@ -223,6 +226,27 @@ class Responder:
             await interaction.edit_original_response(view=build_view(disabled))
         except discord.HTTPException as error:
             log.info("could not disable an expired walkthrough: %s", error)
+
+
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """Where an answer went: all that the cooldown and a walkthrough's expiry need of it."""
+
+    id: int
+    jump_url: str
+
+
+def _posted(interaction: discord.Interaction, message_id: int) -> _Posted | None:
+    """Return where the answer `message_id` went, without discord.py parsing all of it.
+
+    The link is the one `discord.Message.jump_url` gives: the channel's guild is the
+    interaction's, and a DM's link says `@me`.
+    """
+    if interaction.channel_id is None:
+        return None
+    guild = interaction.guild_id or "@me"
+    link = f"https://discord.com/channels/{guild}/{interaction.channel_id}/{message_id}"
+    return _Posted(message_id, link)
 
 
 async def _original_response(interaction: discord.Interaction) -> discord.Message | None:

@@ -22,6 +22,9 @@ CHANNEL_ID = 20
 REASONS = {400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Server Error"}
 UNKNOWN_WEBHOOK = 10015
 _STATE = ConnectionState(dispatch=lambda *_: None, handlers={}, hooks={}, http=None)  # type: ignore[arg-type]
+# The server is known, as in the bot (where each interaction from it creates it): a posted
+# message's jump URL names it, as Discord's real messages' do.
+_STATE._add_guild(_STATE._get_or_create_unavailable_guild(GUILD_ID))
 _IDS = itertools.count(1000)
 
 
@@ -172,8 +175,9 @@ class FakeResponse:
         """Stand in for `discord.InteractionResponse.send_message`; the message is its resource."""
         self._respond("send_message", discord.InteractionResponse.send_message, kwargs)
         message = self._interaction.post()
+        named = self._interaction.callback_names_message
         return SimpleNamespace(
-            resource=message if self._interaction.callback_names_message else None
+            resource=message if named else None, message_id=message.id if named else None
         )
 
     async def edit_message(self, **kwargs: Any) -> None:
