@@ -180,6 +180,8 @@ pyproject.toml builds in as `bot.data`, so a wheel or pipx install finds it wher
 
 # A NUL or another control character YAML refuses; the same set as PyYAML's reader.
 _NOT_YAML_TEXT = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What YAML (and so every position PyYAML gives) counts as the end of a line.
+_YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _ASCII_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
@@ -301,8 +303,7 @@ def parse_guide(text: str, *, source: str = "<guide>") -> Guide:
     report = Report(source)
     bad_char = _NOT_YAML_TEXT.search(text)
     if bad_char:
-        line = text.count("\n", 0, bad_char.start()) + 1
-        column = bad_char.start() - text.rfind("\n", 0, bad_char.start())
+        line, column = _text_position(text, bad_char.start())
         report.add(line, column, "", _bad_char_message(bad_char.group()))
         raise GuideError(report.problems())
     root = compose(text, report)
@@ -324,6 +325,14 @@ def _check_size(size: int, source: str) -> None:
 
 def _file_error(source: str, message: str) -> GuideError:
     return GuideError([Problem(source, 1, 1, "", f"the file {message}")])
+
+
+def _text_position(text: str, index: int) -> tuple[int, int]:
+    """Return the 1-based line and column of `text[index]`, counting YAML's line breaks."""
+    line, line_start = 1, 0
+    for line_break in _YAML_LINE_BREAK.finditer(text, 0, index):
+        line, line_start = line + 1, line_break.end()
+    return line, index - line_start + 1
 
 
 def _byte_position(data: bytes, index: int) -> tuple[int, int]:

@@ -619,6 +619,15 @@ def test_any_edit_of_a_valid_guide_gives_a_guide_or_a_guide_error(start, length,
     assert_guide_or_problems(VALID_TEXT[:start] + insert + VALID_TEXT[start + length :])
 
 
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r", "\x85", "\u2028", "\u2029"])
+def test_a_control_character_after_any_yaml_line_break_is_placed_on_its_own_line(line_break):
+    text = "title: Guide" + line_break + "\x1fintro: x\n"
+    with pytest.raises(GuideError) as raised:
+        parse_guide(text, source="g.yaml")
+    (problem,) = raised.value.problems
+    assert (problem.line, problem.column) == (2, 1)
+
+
 def big_guide(frameworks: int) -> str:
     lines = ["title: Big", "intro: Many.", "prerequisites:", "  text: Know things.", "frameworks:"]
     for index in range(frameworks):
