@@ -238,6 +238,15 @@ def sample_schema_checks(emu: DiscordEmulator, every: int) -> None:
     emu.validator.check_request = sampled  # type: ignore[method-assign]
 
 
+async def _first_expiry_edit(emulator: DiscordEmulator, deadline: float) -> None:
+    """Wait until the bot has edited a timed-out walkthrough, or until `deadline` passes."""
+    while time.monotonic() < deadline and not any(
+        request.route == WEBHOOK_ORIGINAL and request.method == "PATCH"
+        for request in emulator.requests
+    ):
+        await asyncio.sleep(0.1)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     """Return the value below which `fraction` of `values` lie (nearest rank)."""
     ordered = sorted(values)
@@ -268,10 +277,14 @@ def test_load_burst_is_answered_once_each_in_time_without_memory_growth(
             warm_kib = rss_kib(bot)
             began = time.monotonic()
             measured = await burst(emulator, traffic.payloads(MEASURED_INTERACTIONS))
+            seconds = time.monotonic() - began
+            # A fast bot may finish both bursts before any walkthrough's timeout is up: give
+            # the first walkthroughs their time to expire while the last answers settle.
+            await _first_expiry_edit(emulator, began + WALKTHROUGH_TIMEOUT_SECONDS + 5)
             return Run(
                 warmup=warmup,
                 measured=measured,
-                seconds=time.monotonic() - began,
+                seconds=seconds,
                 started_kib=started_kib,
                 warm_kib=warm_kib,
                 end_kib=rss_kib(bot),
@@ -304,7 +317,7 @@ def test_load_burst_is_answered_once_each_in_time_without_memory_growth(
     assert not doubled, f"{len(doubled)} answered other than once; {report}"
     assert not unfinished, f"{len(unfinished)} deferred without one followup; {report}"
     assert max(latencies) < RESPONSE_DEADLINE_SECONDS, report
-    assert expiry_edits, "no walkthrough timed out during the burst"
+    assert expiry_edits, "no walkthrough timed out during or just after the burst"
     assert all(edit.status == 200 for edit in expiry_edits), report
     assert run.growth_mib < MAX_RSS_GROWTH_MIB, report
     errors = [line for line in run.log.splitlines() if " ERROR " in line or "Traceback" in line]
