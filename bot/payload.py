@@ -167,7 +167,7 @@ class ComponentRows(discord.ui.View):
         return True
 
     def is_dispatchable(self) -> bool:
-        """Never: clicks go to the `DynamicItem` handlers by custom_id."""
+        """Never: the client routes clicks by custom_id (`bot.views`), not through views."""
         return False
 
     def has_components_v2(self) -> bool:
