@@ -34,17 +34,8 @@ class Frameworks(commands.Cog):
             hide: Show the answer only to you.
             mention: Someone to point the answer at; they are the only one pinged.
         """
-        snapshot = self.store.current
-        await self.responder.answer(
-            interaction,
-            lambda: replies.command_reply(
-                snapshot,
-                "framework",
-                {"name": name, "hide": hide, "mention": replies.mention_of(mention)},
-                asker=interaction.user.id,
-            ),
-            hidden=hide,
-        )
+        options = {"name": name, "hide": hide, "mention": replies.mention_of(mention)}
+        await self.responder.command(interaction, self.store.current, "framework", options)
 
     @framework.autocomplete("name")
     async def framework_autocomplete(

@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import replies
 from bot.bot import GuideBot
 from bot.respond import Responder
 from bot.store import GuideStore
@@ -26,10 +25,9 @@ class GettingStarted(commands.Cog):
         Args:
             hide: Show the walkthrough only to you.
         """
-        reply = replies.command_reply(
-            self.store.current, "getting-started", {"hide": hide}, asker=interaction.user.id
+        await self.responder.command(
+            interaction, self.store.current, "getting-started", {"hide": hide}
         )
-        await self.responder.send(interaction, reply)
 
 
 async def setup(bot: GuideBot) -> None:

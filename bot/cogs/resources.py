@@ -40,22 +40,13 @@ class Resources(commands.Cog):
             hide: Show the answer only to you.
             mention: Someone to point the answer at; they are the only one pinged.
         """
-        snapshot = self.store.current
-        await self.responder.answer(
-            interaction,
-            lambda: replies.command_reply(
-                snapshot,
-                "resources",
-                {
-                    "framework": framework,
-                    "kind": kind.value if kind else None,
-                    "hide": hide,
-                    "mention": replies.mention_of(mention),
-                },
-                asker=interaction.user.id,
-            ),
-            hidden=hide,
-        )
+        options = {
+            "framework": framework,
+            "kind": kind.value if kind else None,
+            "hide": hide,
+            "mention": replies.mention_of(mention),
+        }
+        await self.responder.command(interaction, self.store.current, "resources", options)
 
     @resources.autocomplete("framework")
     async def resources_autocomplete(
