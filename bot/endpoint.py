@@ -1,12 +1,16 @@
 """Discord's interactions over HTTP (`guidebot serve`): a sibling of the gateway connection.
 
-Discord POSTs each interaction to `/interactions`, signed with the application's Ed25519 key. A
-verified interaction goes into the same discord.py client the gateway mode runs, through the
-same entry point a gateway INTERACTION_CREATE takes, so the same command tree, cogs, click
-handlers and responder answer it. The first response they make (an answer, a defer, choices)
-becomes the HTTP answer; deferred answers, followups and edits then go through the interaction
-webhook exactly as in gateway mode. Nothing is kept between requests: any number of workers can
-serve one application behind any load balancer.
+Discord POSTs each interaction to `/interactions`, signed with the application's Ed25519 key.
+A learner's command or autocomplete is answered from its JSON: its options are read as the
+command tree declares them, and the same responder and replies as in gateway mode answer it,
+through an `Exchange` that sends callback JSON (`bot.payload`) instead of discord.py calls, so
+none of discord.py's parsing of a whole interaction is paid for the commonest requests. Any
+other interaction (an admin command, a click, an option the tree would refuse) goes into the same
+discord.py client the gateway mode runs, through the entry point a gateway INTERACTION_CREATE
+takes. Either way the first response (an answer, a defer, choices) becomes the HTTP answer;
+deferred answers, followups and edits then go through the interaction webhook as in gateway
+mode. Nothing is kept between requests: any number of workers can serve one application behind
+any load balancer.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import replace
 from typing import Any
 
@@ -28,9 +33,12 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from bot import metrics
+from bot import metrics, replies
 from bot.bot import GuideBot
 from bot.metrics import Health
+from bot.payload import EPHEMERAL_FLAG, callback_body, components_json
+from bot.replies import CommandOptions, Mention, Reply
+from bot.respond import QUERY_OPTIONS, Exchange, Posted, jump_url, observed, report_error
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +51,11 @@ ANSWER_DEADLINE_SECONDS = 3.0
 """Discord waits this long for the HTTP answer to an interaction."""
 PING = 1
 PONG = {"type": 1}
+APPLICATION_COMMAND = 2
+AUTOCOMPLETE = 4
+CHAT_INPUT = 1
+DEFERRED_CHANNEL_MESSAGE = 5
+AUTOCOMPLETE_RESULT = 8
 SIGNATURE_HEADER = "X-Signature-Ed25519"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
 _PUBLIC_KEY = re.compile(r"[0-9a-fA-F]{64}")
@@ -99,6 +112,10 @@ class _TooLate:
     reason = "Not Found"
 
 
+_RATE_LIMIT_LOCKS: weakref.WeakValueDictionary[Any, asyncio.Lock] = weakref.WeakValueDictionary()
+"""discord.py's per-route rate-limit locks for the interaction webhooks."""
+
+
 class _FirstResponse(AsyncWebhookAdapter):
     """One interaction's webhook adapter: its first response is the HTTP answer.
 
@@ -109,7 +126,9 @@ class _FirstResponse(AsyncWebhookAdapter):
     """
 
     def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # discord.py leaves it unannotated
+        # Not discord.py's __init__, which makes a lock table for each adapter: every request's
+        # shares one, as discord.py's one adapter serves every webhook.
+        self._locks = _RATE_LIMIT_LOCKS
         self.body: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.answered = asyncio.Event()
         """Set once the HTTP answer is written (or abandoned): later calls may go to Discord."""
@@ -125,12 +144,20 @@ class _FirstResponse(AsyncWebhookAdapter):
         params: Any,
     ) -> dict[str, Any]:
         """Hand the response to the waiting request; raise as Discord would when too late."""
+        await self.respond(params.payload or {})
+        return {"interaction": {"id": str(interaction_id)}}
+
+    async def respond(self, body: dict[str, Any]) -> None:
+        """Make `body` the HTTP answer, and return once it is written.
+
+        Raises:
+            discord.NotFound: too late: the request has been answered, or given up on.
+        """
         if self.body.done():
             error = {"code": 10062, "message": "Unknown interaction"}
             raise discord.NotFound(_TooLate(), error)
-        self.body.set_result(params.payload or {})
+        self.body.set_result(body)
         await self.answered.wait()
-        return {"interaction": {"id": str(interaction_id)}}
 
     async def request(self, route: Route, session: aiohttp.ClientSession, **kwargs: Any) -> Any:
         """Send a followup or an edit to Discord, after the HTTP answer."""
@@ -158,6 +185,8 @@ def build_app(
         clock: the time now, in Unix seconds (tests move it).
     """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
+    answering: set[asyncio.Task[None]] = set()
+    """Interactions being answered from their JSON (the event loop keeps only weak references)."""
     bot.responder.expire_walkthroughs = False  # stateless: nothing kept per message
     if token is not None:
 
@@ -183,7 +212,7 @@ def build_app(
             return web.Response(status=400, text="not an interaction")
         if payload["type"] == PING:
             return web.json_response(PONG)
-        return await _answer(bot, request, payload)
+        return await _answer(bot, request, payload, answering)
 
     app.router.add_post("/interactions", interactions)
     app.add_routes(metrics.routes(bot.metrics, lambda: health(bot)))
@@ -205,15 +234,25 @@ def health(bot: GuideBot) -> Health:
 
 
 async def _answer(
-    bot: GuideBot, request: web.Request, payload: dict[str, Any]
+    bot: GuideBot,
+    request: web.Request,
+    payload: dict[str, Any],
+    answering: set[asyncio.Task[None]],
 ) -> web.StreamResponse:
     """Dispatch `payload` as the gateway would and answer with its first response."""
     adapter = _FirstResponse()
-    context = async_context.set(adapter)
+    context = async_context.set(adapter)  # the answering's tasks inherit it
     try:
         async with asyncio.timeout(ANSWER_DEADLINE_SECONDS):
-            # The very call a gateway INTERACTION_CREATE makes.
-            bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+            learner = _learner_answer(bot, payload, adapter)
+            if learner is None:
+                # The very call a gateway INTERACTION_CREATE makes.
+                bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+            else:
+                bot.metrics.received(int(payload["id"]))
+                task = asyncio.create_task(learner)
+                answering.add(task)
+                task.add_done_callback(answering.discard)
             answer = await adapter.body
     except (KeyError, TypeError, ValueError) as error:
         adapter.answered.set()
@@ -238,3 +277,209 @@ async def _answer(
     finally:
         adapter.answered.set()
     return response
+
+
+class _HttpExchange(Exchange):
+    """An interaction POSTed to the endpoint, answered from its own JSON with callback JSON.
+
+    Its first response is the HTTP answer (`_FirstResponse`); followups, read-backs and edits go
+    to the interaction's webhook, after it.
+    """
+
+    def __init__(self, bot: GuideBot, payload: dict[str, Any], adapter: _FirstResponse) -> None:
+        self.id = int(payload["id"])
+        self.type = int(payload["type"])
+        self.data = payload.get("data") or {}
+        channel = payload.get("channel") or {}
+        self.channel_id = _snowflake(payload.get("channel_id") or channel.get("id"))
+        self.guild_id = _snowflake(payload.get("guild_id"))
+        user = (payload.get("member") or {}).get("user") or payload.get("user") or {}
+        self.user_id = int(user["id"])
+        self._token = str(payload["token"])
+        self._application_id = int(payload["application_id"])
+        self._adapter = adapter
+        self._http = bot.http
+        self._outcome = "answered"
+        self._responded = False
+
+    @property
+    def outcome(self) -> str:
+        """How the interaction went."""
+        return self._outcome
+
+    def mark(self, outcome: str) -> None:
+        """Say how the interaction went."""
+        self._outcome = outcome
+
+    def is_done(self) -> bool:
+        """Whether the HTTP answer has been given."""
+        return self._responded
+
+    async def respond(self, body: dict[str, Any]) -> None:
+        """Make `body` the HTTP answer; return once it is written."""
+        self._responded = True
+        await self._adapter.respond(body)
+
+    async def post(self, reply: Reply) -> Posted | None:
+        """Send `reply` as the HTTP answer, or to the webhook as a followup."""
+        body = callback_body(reply)
+        if not self._responded:
+            await self.respond(body)
+            return None  # Discord names no message for an HTTP answer
+        message = await self._adapter.execute_webhook(
+            self._application_id, self._token, payload=body["data"], wait=True, **self._session()
+        )
+        return self._posted(message)
+
+    async def defer(self, *, hidden: bool) -> None:
+        """Answer "thinking"; the answer follows up."""
+        body: dict[str, Any] = {"type": DEFERRED_CHANNEL_MESSAGE}
+        if hidden:
+            body["data"] = {"flags": EPHEMERAL_FLAG}
+        await self.respond(body)
+
+    async def delete_original(self) -> None:
+        """Delete the HTTP answer's message."""
+        await self._adapter.delete_original_interaction_response(
+            self._application_id, self._token, **self._session()
+        )
+
+    async def original(self) -> Posted | None:
+        """Read the HTTP answer's message back from Discord."""
+        try:
+            message = await self._adapter.get_original_interaction_response(
+                self._application_id, self._token, **self._session()
+            )
+        except discord.HTTPException as error:
+            log.info("could not read back the answer to interaction %s: %s", self.id, error)
+            return None
+        return self._posted(message)
+
+    async def show_components(self, reply: Reply) -> None:
+        """Replace the HTTP answer's message's components."""
+        await self._adapter.edit_original_interaction_response(
+            self._application_id,
+            self._token,
+            payload={"components": components_json(reply.rows)},
+            **self._session(),
+        )
+
+    def _session(self) -> dict[str, Any]:
+        http: Any = self._http
+        return {
+            "session": http._HTTPClient__session,  # as discord.Interaction takes it
+            "proxy": http.proxy,
+            "proxy_auth": http.proxy_auth,
+        }
+
+    def _posted(self, message: Any) -> Posted | None:
+        if not isinstance(message, dict) or self.channel_id is None:
+            return None
+        message_id = int(message["id"])
+        return Posted(message_id, jump_url(self.guild_id, self.channel_id, message_id))
+
+
+def _snowflake(value: object) -> int | None:
+    return int(value) if isinstance(value, str | int) else None
+
+
+def _learner_answer(
+    bot: GuideBot, payload: dict[str, Any], adapter: _FirstResponse
+) -> Coroutine[Any, Any, None] | None:
+    """Return the answering of a learner's command or autocomplete from its JSON.
+
+    None for anything else, and for options the command tree would not take as they are: those
+    go through discord.py, whose errors the user is told.
+    """
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return None
+    kind = payload.get("type")
+    if kind == APPLICATION_COMMAND:
+        options = _command_options(bot, data)
+        if options is None:
+            return None
+        exchange = _HttpExchange(bot, payload, adapter)
+        command = data["name"]
+        return _observed(
+            bot, exchange, bot.responder.command(exchange, bot.store.current, command, options)
+        )
+    if kind == AUTOCOMPLETE:
+        typed = _typed_query(data)
+        if typed is None:
+            return None
+        exchange = _HttpExchange(bot, payload, adapter)
+        return _observed(bot, exchange, _complete(bot, exchange, typed))
+    return None
+
+
+async def _observed(bot: GuideBot, exchange: _HttpExchange, work: Awaitable[None]) -> None:
+    """Run `work` as the gateway's command tree runs a command: observed, errors reported."""
+    async with observed(exchange, bot.metrics):
+        try:
+            await work
+        except Exception as error:  # the boundary where every failure is reported
+            await report_error(exchange, error)
+
+
+async def _complete(bot: GuideBot, exchange: _HttpExchange, typed: str) -> None:
+    choices = replies.choices(bot.store.current, typed)
+    data = {"choices": [choice.to_dict() for choice in choices]}
+    await exchange.respond({"type": AUTOCOMPLETE_RESULT, "data": data})
+
+
+def _typed_query(data: dict[str, Any]) -> str | None:
+    """Return what a learner is typing into a command's query option, if that is what this is."""
+    option = QUERY_OPTIONS.get(data.get("name"))  # type: ignore[arg-type]
+    for given in data.get("options") or ():
+        if isinstance(given, dict) and given.get("focused"):
+            value = given.get("value")
+            if given.get("name") == option and isinstance(value, str):
+                return value
+            return None
+    return None
+
+
+_OPTION_TYPES: dict[discord.AppCommandOptionType, type] = {
+    discord.AppCommandOptionType.string: str,
+    discord.AppCommandOptionType.boolean: bool,
+    discord.AppCommandOptionType.user: str,
+}
+"""The option types a learner's command has, and the JSON type of each one's value."""
+
+
+def _command_options(bot: GuideBot, data: dict[str, Any]) -> CommandOptions | None:
+    """Return a learner's command's options as the command tree would pass them, or None.
+
+    Each option must be one the command declares, of its type, and one of its choices if it
+    has any; a user option becomes a `Mention`, whether a bot read from `resolved`.
+    """
+    name = data.get("name")
+    if not isinstance(name, str) or name not in replies.COMMANDS:
+        return None
+    if data.get("type", CHAT_INPUT) != CHAT_INPUT:
+        return None
+    command = bot.tree.get_command(name)
+    if not isinstance(command, discord.app_commands.Command):
+        return None
+    resolved = (data.get("resolved") or {}).get("users") or {}
+    options: dict[str, Any] = {}
+    for given in data.get("options") or ():
+        if not isinstance(given, dict):
+            return None
+        parameter = command.get_parameter(str(given.get("name")))
+        value: Any = given.get("value")
+        if (
+            parameter is None
+            or given.get("type") != parameter.type.value
+            or not isinstance(value, _OPTION_TYPES.get(parameter.type, type(None)))
+            or (parameter.choices and value not in {c.value for c in parameter.choices})
+        ):
+            return None
+        if parameter.type is discord.AppCommandOptionType.user:
+            if not (isinstance(value, str) and value.isdigit()):
+                return None
+            user = resolved.get(value) or {}
+            value = Mention(int(value), bot=bool(user.get("bot")))
+        options[parameter.name] = value
+    return options

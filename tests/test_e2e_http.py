@@ -30,6 +30,7 @@ from tests.emulator.harness import (
     running_bot,
 )
 from tests.emulator.messages import components, custom_ids
+from tests.emulator import payloads
 from tests.emulator.monitoring import free_port
 from tests.emulator.payloads import (
     AUTOCOMPLETE_RESULT,
@@ -319,7 +320,9 @@ def test_serve_answers_autocomplete_buttons_and_menus(
     asyncio.run(scenario())
 
 
-async def conversation(emu: DiscordEmulator, friend: dict[str, Any]) -> list[tuple[str, Any]]:
+async def conversation(
+    emu: DiscordEmulator, friend: dict[str, Any], robot: dict[str, Any]
+) -> list[tuple[str, Any]]:
     """Run one fixed series of interactions; return every callback and followup body, in order."""
     bodies: list[tuple[str, Any]] = []
 
@@ -330,6 +333,9 @@ async def conversation(emu: DiscordEmulator, friend: dict[str, Any]) -> list[tup
 
     keep("card", await emu.slash("framework", {"name": "flask"}))
     keep("mention", await emu.slash("framework", {"name": "djagno", "mention": friend}))
+    # Within the cooldown, so a pointer to the card, and a private note: bots are not pinged.
+    noted = keep("mention a bot", await emu.slash("framework", {"name": "flask", "mention": robot}))
+    bodies.append(("note followup", (await noted.wait_webhook("POST *")).json))
     keep("list", await emu.slash("framework"))
     suggestions = keep("did you mean", await emu.slash("framework", {"name": SUGGESTING_QUERY}))
     picked = keep("pick", await emu.click(suggestions.message, button(suggestions, "Django")))
@@ -358,16 +364,17 @@ def test_serve_sends_the_same_bodies_as_the_gateway_bot(
     emulator: DiscordEmulator, tmp_path: Path
 ) -> None:
     friend = emulator.make_user("friend")
+    robot = payloads.user(emulator.snowflake(), "robot", bot=True)
 
     async def scenario() -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
         config = bot_config(emulator)
         async with emulator:
             async with running_bot(emulator, workdir=tmp_path / "gateway", config_text=config):
-                gateway = await conversation(emulator, friend)
+                gateway = await conversation(emulator, friend, robot)
             async with running_bot(
                 emulator, http=True, workdir=tmp_path / "http", config_text=config
             ):
-                http = await conversation(emulator, friend)
+                http = await conversation(emulator, friend, robot)
         return gateway, http
 
     gateway, http = asyncio.run(scenario())

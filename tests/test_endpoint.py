@@ -6,12 +6,14 @@ end-to-end tests in test_e2e_http.py run the real `guidebot serve` process.
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from nacl.signing import SigningKey
 
-from bot.bot import GuideBot
+from bot import endpoint
+from bot.bot import EXTENSIONS, GuideBot
 from bot.config import Config
 from bot.endpoint import PublicKeyError, build_app, is_signed, verify_key
 from bot.store import GuideStore
@@ -152,3 +154,125 @@ def test_a_public_key_that_is_not_64_hex_characters_is_refused_in_one_line(text,
 
 def test_a_public_key_in_either_case_with_spaces_around_is_accepted():
     assert verify_key(f"  {PUBLIC_KEY.upper()}\n").encode().hex() == PUBLIC_KEY
+
+
+# --- What is answered from the JSON, and what goes through discord.py ----------------------
+
+
+def interaction(kind: int, data: dict[str, Any]) -> bytes:
+    """Return a signed-ready interaction from server 10, channel 20, user 30, as Discord sends."""
+    user = {"id": "30", "username": "learner", "discriminator": "0", "avatar": None}
+    member = {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00"}
+    payload = {
+        "id": "900",
+        "application_id": "2",
+        "type": kind,
+        "token": "interaction-token",
+        "version": 1,
+        "guild_id": "10",
+        "channel_id": "20",
+        "channel": {"id": "20", "type": 0, "guild_id": "10", "name": "help"},
+        "member": {**member, "permissions": "0", "deaf": False, "mute": False, "flags": 0},
+        "app_permissions": "0",
+        "locale": "en-US",
+        "attachment_size_limit": 8 * MIB,
+        "data": {"id": "50", "type": 1, **data},
+    }
+    return json.dumps(payload).encode()
+
+
+def answers(monkeypatch: pytest.MonkeyPatch, body: bytes) -> tuple[int, Any, int]:
+    """POST `body`, signed, to a bot with its cogs loaded; return the status, the JSON answer,
+    and how many interactions went to discord.py's parser (which, here, answers none)."""
+    parsed: list[Any] = []
+
+    async def scenario() -> tuple[int, Any]:
+        bot = GuideBot(
+            Config(guide_path=SHIPPED_GUIDE, insight_url=""), GuideStore.open(SHIPPED_GUIDE)
+        )
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        monkeypatch.setattr(bot._connection, "parse_interaction_create", parsed.append)
+        monkeypatch.setattr(endpoint, "ANSWER_DEADLINE_SECONDS", 0.2)
+        app = build_app(bot, verify_key(PUBLIC_KEY), clock=lambda: NOW)
+        async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
+            response = await client.post("/interactions", data=body, headers=signed(body))
+            text = await response.text()
+            return response.status, json.loads(text) if response.status == 200 else text
+
+    status, answer = asyncio.run(scenario())
+    return status, answer, len(parsed)
+
+
+def test_a_learners_command_is_answered_from_its_json_without_discord_py(monkeypatch):
+    body = interaction(
+        2, {"name": "framework", "options": [{"name": "name", "type": 3, "value": "djagno"}]}
+    )
+
+    status, answer, parsed = answers(monkeypatch, body)
+
+    assert (status, parsed) == (200, 0)
+    assert answer["type"] == 4
+    assert answer["data"]["embeds"][0]["title"] == "Django"
+
+
+def test_an_autocomplete_is_answered_from_its_json_without_discord_py(monkeypatch):
+    typed = {"name": "framework", "type": 3, "value": "dj", "focused": True}
+    body = interaction(4, {"name": "resources", "options": [{**typed, "name": "framework"}]})
+
+    status, answer, parsed = answers(monkeypatch, body)
+
+    assert (status, parsed) == (200, 0)
+    assert answer["type"] == 8
+    assert answer["data"]["choices"][0]["value"] == "Django"
+
+
+def test_a_hidden_answer_pointed_at_someone_says_privately_why_nobody_was_pinged(monkeypatch):
+    options = [
+        {"name": "name", "type": 3, "value": "flask"},
+        {"name": "hide", "type": 5, "value": True},
+        {"name": "mention", "type": 6, "value": "31"},
+    ]
+    robot = {"id": "31", "username": "robot", "discriminator": "0", "avatar": None, "bot": True}
+    body = interaction(
+        2, {"name": "framework", "options": options, "resolved": {"users": {"31": robot}}}
+    )
+
+    status, answer, parsed = answers(monkeypatch, body)
+
+    assert (status, parsed) == (200, 0)
+    assert answer["data"]["flags"] == 64
+    assert (
+        answer["data"]["content"]
+        == "<@31> was not mentioned: a hidden answer is shown to you alone."
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "guide", "options": [{"name": "status", "type": 1}]},
+        {"name": "resources", "options": [{"name": "kind", "type": 3, "value": "videos"}]},
+        {"name": "framework", "options": [{"name": "name", "type": 4, "value": 3}]},
+        {"name": "framework", "options": [{"name": "name", "type": 3, "value": 3}]},
+        {"name": "framework", "options": [{"name": "colour", "type": 3, "value": "red"}]},
+        {"name": "framework", "options": [{"name": "mention", "type": 6, "value": "me"}]},
+        {"name": "framework", "type": 2},
+        {"name": "pizza"},
+    ],
+    ids=[
+        "an admin command",
+        "not one of the choices",
+        "an option of another type",
+        "a value of another type",
+        "an option the command does not have",
+        "a user that is not an id",
+        "a user command",
+        "a command the bot does not have",
+    ],
+)
+def test_anything_else_goes_through_discord_py_which_tells_the_user(monkeypatch, data):
+    status, _, parsed = answers(monkeypatch, interaction(2, data))
+
+    assert parsed == 1
+    assert status == 500  # here discord.py's parser answers nothing: past the deadline
