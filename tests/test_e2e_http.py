@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 from nacl.signing import SigningKey
 
+from tests.emulator import payloads
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.endpoint import signature_headers
 from tests.emulator.harness import (
@@ -30,7 +31,6 @@ from tests.emulator.harness import (
     running_bot,
 )
 from tests.emulator.messages import components, custom_ids
-from tests.emulator import payloads
 from tests.emulator.monitoring import free_port
 from tests.emulator.payloads import (
     AUTOCOMPLETE_RESULT,

@@ -159,8 +159,8 @@ def test_a_public_key_in_either_case_with_spaces_around_is_accepted():
 # --- What is answered from the JSON, and what goes through discord.py ----------------------
 
 
-def interaction(kind: int, data: dict[str, Any]) -> bytes:
-    """Return a signed-ready interaction from server 10, channel 20, user 30, as Discord sends."""
+def interaction(kind: int, data: dict[str, Any], *, dm: bool = False) -> bytes:
+    """Return an interaction from user 30 in server 10's channel 20 (or a DM), as Discord sends."""
     user = {"id": "30", "username": "learner", "discriminator": "0", "avatar": None}
     member = {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00"}
     payload = {
@@ -178,6 +178,10 @@ def interaction(kind: int, data: dict[str, Any]) -> bytes:
         "attachment_size_limit": 8 * MIB,
         "data": {"id": "50", "type": 1, **data},
     }
+    if dm:
+        for key in ("guild_id", "member", "channel"):
+            del payload[key]
+        payload.update(user=user, channel={"id": "20", "type": 1, "recipients": [user]})
     return json.dumps(payload).encode()
 
 
@@ -214,6 +218,17 @@ def test_a_learners_command_is_answered_from_its_json_without_discord_py(monkeyp
     assert (status, parsed) == (200, 0)
     assert answer["type"] == 4
     assert answer["data"]["embeds"][0]["title"] == "Django"
+
+
+def test_a_learners_command_in_a_dm_is_answered_from_its_json_too(monkeypatch):
+    options = [{"name": "framework", "type": 3, "value": "flask"}]
+    body = interaction(2, {"name": "resources", "options": options}, dm=True)
+
+    status, answer, parsed = answers(monkeypatch, body)
+
+    assert (status, parsed) == (200, 0)
+    assert answer["data"]["embeds"][0]["title"] == "Resources for Flask"
+    assert answer["data"]["components"][-1]["components"][-1]["custom_id"] == "gb:del:30"
 
 
 def test_an_autocomplete_is_answered_from_its_json_without_discord_py(monkeypatch):
