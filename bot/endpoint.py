@@ -239,7 +239,7 @@ async def _answer(
     payload: dict[str, Any],
     answering: set[asyncio.Task[None]],
 ) -> web.StreamResponse:
-    """Dispatch `payload` as the gateway would and answer with its first response."""
+    """Answer `payload`, from its JSON or through discord.py, with its first response."""
     adapter = _FirstResponse()
     context = async_context.set(adapter)  # the answering's tasks inherit it
     try:
@@ -256,7 +256,7 @@ async def _answer(
             answer = await adapter.body
     except (KeyError, TypeError, ValueError) as error:
         adapter.answered.set()
-        log.warning("not an interaction discord.py can read: %r", error)
+        log.warning("not an interaction that can be read: %r", error)
         return web.Response(status=400, text="not an interaction")
     except TimeoutError:
         adapter.answered.set()  # the answer, if one ever comes, is refused as too late
