@@ -143,12 +143,16 @@ class _FirstResponse(AsyncWebhookAdapter):
         proxy_auth: aiohttp.BasicAuth | None = None,
         params: Any,
     ) -> dict[str, Any]:
-        """Hand the response to the waiting request; raise as Discord would when too late."""
-        await self.respond(params.payload or {})
+        """Hand the response to the waiting request, and return once it is written.
+
+        Raises as Discord would when too late.
+        """
+        self.respond(params.payload or {})
+        await self.answered.wait()
         return {"interaction": {"id": str(interaction_id)}}
 
-    async def respond(self, body: dict[str, Any]) -> None:
-        """Make `body` the HTTP answer, and return once it is written.
+    def respond(self, body: dict[str, Any]) -> None:
+        """Make `body` the HTTP answer. Whatever goes to Discord next waits until it is written.
 
         Raises:
             discord.NotFound: too late: the request has been answered, or given up on.
@@ -157,7 +161,6 @@ class _FirstResponse(AsyncWebhookAdapter):
             error = {"code": 10062, "message": "Unknown interaction"}
             raise discord.NotFound(_TooLate(), error)
         self.body.set_result(body)
-        await self.answered.wait()
 
     async def request(self, route: Route, session: aiohttp.ClientSession, **kwargs: Any) -> Any:
         """Send a followup or an edit to Discord, after the HTTP answer."""
@@ -299,6 +302,7 @@ class _HttpExchange(Exchange):
         self._application_id = int(payload["application_id"])
         self._adapter = adapter
         self._http = bot.http
+        self._metrics = bot.metrics
         self._outcome = "answered"
         self._responded = False
 
@@ -315,16 +319,17 @@ class _HttpExchange(Exchange):
         """Whether the HTTP answer has been given."""
         return self._responded
 
-    async def respond(self, body: dict[str, Any]) -> None:
-        """Make `body` the HTTP answer; return once it is written."""
+    def respond(self, body: dict[str, Any]) -> None:
+        """Make `body` the HTTP answer, now: the response time is taken here."""
         self._responded = True
-        await self._adapter.respond(body)
+        self._adapter.respond(body)
+        self._metrics.responded(self.id)
 
     async def post(self, reply: Reply) -> Posted | None:
         """Send `reply` as the HTTP answer, or to the webhook as a followup."""
         body = callback_body(reply)
         if not self._responded:
-            await self.respond(body)
+            self.respond(body)
             return None  # Discord names no message for an HTTP answer
         message = await self._adapter.execute_webhook(
             self._application_id, self._token, payload=body["data"], wait=True, **self._session()
@@ -336,7 +341,7 @@ class _HttpExchange(Exchange):
         body: dict[str, Any] = {"type": DEFERRED_CHANNEL_MESSAGE}
         if hidden:
             body["data"] = {"flags": EPHEMERAL_FLAG}
-        await self.respond(body)
+        self.respond(body)
 
     async def delete_original(self) -> None:
         """Delete the HTTP answer's message."""
@@ -425,7 +430,7 @@ async def _observed(bot: GuideBot, exchange: _HttpExchange, work: Awaitable[None
 async def _complete(bot: GuideBot, exchange: _HttpExchange, typed: str) -> None:
     choices = replies.choices(bot.store.current, typed)
     data = {"choices": [choice.to_dict() for choice in choices]}
-    await exchange.respond({"type": AUTOCOMPLETE_RESULT, "data": data})
+    exchange.respond({"type": AUTOCOMPLETE_RESULT, "data": data})
 
 
 def _typed_query(data: dict[str, Any]) -> str | None:
