@@ -183,7 +183,6 @@ class _Letter(NamedTuple):
 
     keys: list[str]
     """Sorted by length, then alphabetically: a misspelling is compared with a few lengths."""
-    lengths: list[int]
     bounds: list[tuple[int, int, int]]
     """(length, first, end) of each length's run of `keys`, shortest first."""
     alphabetical: list[str]
@@ -193,12 +192,14 @@ class _Letter(NamedTuple):
     def of(cls, alphabetical: list[str]) -> _Letter:
         """Index `alphabetical`, keys that start with one letter, in alphabetical order."""
         keys = sorted(alphabetical, key=len)
-        lengths = list(map(len, keys))
-        bounds = [
-            (length, bisect.bisect_left(lengths, length), bisect.bisect_right(lengths, length))
-            for length in sorted(set(lengths))
-        ]
-        return cls(keys, lengths, bounds, alphabetical)
+        bounds = []
+        low, end = 0, len(keys)
+        while low < end:  # a step per length, not per key: no list of the keys' lengths
+            length = len(keys[low])
+            high = bisect.bisect_right(keys, length, low, key=len)
+            bounds.append((length, low, high))
+            low = high
+        return cls(keys, bounds, alphabetical)
 
     def starting(self, start: str) -> list[str]:
         """Return the keys that start with `start`, alphabetically."""
@@ -256,7 +257,7 @@ class Matcher:
             *itertools.chain.from_iterable(map(itertools.repeat, singles, map(len, alias_lists))),
         ]
         # The spellings keep a ".js" ("nestjs" as well as "nest"): typos are measured on them.
-        folded, spellings, keys = _read_all(texts, count)
+        folded, spellings, keys, with_js = _read_all(texts, count)
         self._exact, shared = _exact_index(keys, owners, count)
         # Texts the guide tells apart (it compares by `name_key`) but folding joins ("Netify"
         # and "Dotnetify", as "dot net" folds to "net"): what was typed decides between them.
@@ -281,9 +282,7 @@ class Matcher:
             if key not in self._exact and key not in word_owners
         )
         typed = dict(
-            itertools.compress(
-                zip(spellings, owners, strict=True), map(operator.ne, spellings, keys)
-            )
+            zip(map(spellings.__getitem__, with_js), map(owners.__getitem__, with_js), strict=True)
         )
 
         # One index serves every kind of match: the names, aliases and words of names, their
@@ -486,8 +485,8 @@ class Matcher:
             for first in dict.fromkeys(query[:2]):
                 letter = self._letters.get(first)
                 if letter is not None:
-                    low = bisect.bisect_left(letter.lengths, len(query) - max_distance)
-                    high = bisect.bisect_right(letter.lengths, len(query) + max_distance, low)
+                    low = bisect.bisect_left(letter.keys, len(query) - max_distance, key=len)
+                    high = bisect.bisect_right(letter.keys, len(query) + max_distance, low, key=len)
                     keys += letter.keys[low:high]
         choices = [key[: len(query)] for key in keys] if prefix else keys
         for _, distance, position in process.extract(
@@ -674,8 +673,8 @@ def _index_languages(
     texts = list(map(operator.attrgetter("language"), frameworks))
     named = {text: canonical.get(key, key) for text in set(texts) for key in [key_of(fold(text))]}
     members: dict[str, list[int]] = collections.defaultdict(list)
-    for position, language in enumerate(map(named.__getitem__, texts)):
-        members[language].append(position)
+    groups = map(members.__getitem__, map(named.__getitem__, texts))  # each its language's list
+    collections.deque(map(list.append, groups, range(len(texts))), maxlen=0)  # in C, in order
     spelling = {language: frameworks[indices[0]].language for language, indices in members.items()}
     index: dict[str, tuple[str, tuple[int, ...]]] = {}
     for language, indices in members.items():
@@ -842,13 +841,14 @@ def _fold_whole(text: str) -> str:
     return text
 
 
-def _read_all(texts: list[str], names: int) -> tuple[list[str], list[str], list[str]]:
+def _read_all(texts: list[str], names: int) -> tuple[list[str], list[str], list[str], list[int]]:
     """Return `fold` of the first `names` texts, and the letters and digits and key of each text.
 
+    Also the positions of the texts whose key is not their letters and digits (`_strip_js`).
     The texts are names and aliases, never longer than a query, read as one text, in C.
     """
     if not texts:
-        return [], [], []
+        return [], [], [], []
     folded = _fold_whole("\n".join(texts))
     alnum = _alnum(folded)
     spellings = alnum.split("\n")
@@ -858,22 +858,40 @@ def _read_all(texts: list[str], names: int) -> tuple[list[str], list[str], list[
         folded = "\n".join(fold(text.replace("\n", " ")) for text in texts)
         alnum = _alnum(folded)
         spellings = alnum.split("\n")
-    return folded.split("\n", names)[:names], spellings, _without_js_all(spellings, alnum)
+    return folded.split("\n", names)[:names], spellings, *_strip_js(spellings, alnum)
 
 
 def _without_js_all(texts: list[str], joined: str | None = None) -> list[str]:
     """Return `_without_js` of each of `texts` (joined on line breaks, if given), in one pass."""
+    return _strip_js(texts, joined)[0]
+
+
+def _strip_js(texts: list[str], joined: str | None = None) -> tuple[list[str], list[int]]:
+    """Return `_without_js` of each of `texts`, and the positions of those it changed.
+
+    `texts` may be joined on line breaks already (`joined`). The unchanged texts are the same
+    objects: most keys are their spelling, so a copy of the list and a change at the few that
+    end in "js" cost less than a new string for every text. The texts that end in "js" are
+    found by splitting the joined text there, in C.
+    """
     if not texts:
-        return []
+        return [], []
     if joined is None:
         joined = "\n".join(texts)
-    stripped = joined.replace("js\n", "\n").split("\n")
-    stripped[-1] = _without_js(stripped[-1])  # the last text has no line break after it
-    position = -1
-    for _ in range(stripped.count("")):  # "js" is itself, and "" is ""
-        position = stripped.index("", position + 1)
-        stripped[position] = texts[position]
-    return stripped
+    # Between two "js\n" there are as many line breaks as texts that do not end so.
+    parts = (joined + "\n").split("js\n")
+    ends = list(itertools.accumulate(map(str.count, parts, itertools.repeat("\n"))))
+    ends = list(map(operator.add, ends, range(len(ends))))[:-1]
+    # "js" alone is itself (`_without_js`).
+    longer = map((2).__lt__, map(len, map(texts.__getitem__, ends)))
+    changed = list(itertools.compress(ends, longer))
+    stripped = texts.copy()
+    shortened = map(operator.getitem, map(texts.__getitem__, changed), itertools.repeat(_NO_JS))
+    collections.deque(map(stripped.__setitem__, changed, shortened), maxlen=0)
+    return stripped, changed
+
+
+_NO_JS = slice(None, -2)
 
 
 def _alnum(folded: str) -> str:
