@@ -21,7 +21,7 @@ import discord
 from discord import app_commands
 
 from bot import insight, replies
-from bot.apart import load_guide_apart
+from bot.apart import load_snapshot_apart
 from bot.bot import EXTENSIONS, GuideBot
 from bot.config import (
     PUBLIC_KEY_ENV,
@@ -379,7 +379,7 @@ def _online(args: argparse.Namespace) -> tuple[Config, GuideStore] | None:
         return None
     _warn_if_token_file_is_shared(config)
     store = GuideStore.open(
-        config.guide_path, shown_as=config.guide_shown_as, loader=load_guide_apart
+        config.guide_path, shown_as=config.guide_shown_as, loader=load_snapshot_apart
     )
     return config, store
 

@@ -92,10 +92,14 @@ class Snapshot:
         object.__setattr__(self, "_by_ref", refs)
 
     @classmethod
-    def of(cls, guide: Guide) -> Snapshot:
-        """Build the snapshot of `guide`, with its matcher and version."""
+    def of(cls, guide: Guide, *, pairs: bool = False) -> Snapshot:
+        """Build the snapshot of `guide`, with its matcher and version.
+
+        `pairs`: the matcher indexes its names by pairs of letters (see `Matcher`), as the
+        running bot's does.
+        """
         version = guide_version(guide)
-        return cls(guide, Matcher(guide.frameworks), version)
+        return cls(guide, Matcher(guide.frameworks, pairs=pairs), version)
 
     def by_ref(self, ref: str) -> Framework | None:
         """Return the framework behind a reference made by `framework_ref`."""
@@ -127,6 +131,10 @@ class Failure:
     error: GuideError
 
 
+Loader = Callable[[Path], "Guide | Snapshot"]
+"""What reads a guide file: to a guide, or to a whole snapshot (`bot.apart` builds one)."""
+
+
 class GuideStore:
     """Holds the current snapshot of a guide file and reloads it on request."""
 
@@ -136,7 +144,7 @@ class GuideStore:
         snapshot: Snapshot,
         *,
         shown_as: str | None = None,
-        loader: Callable[[Path], Guide] = load_guide,
+        loader: Loader = load_guide,
     ) -> None:
         self.path = path
         self._load = loader
@@ -153,18 +161,18 @@ class GuideStore:
         path: Path,
         *,
         shown_as: str | None = None,
-        loader: Callable[[Path], Guide] = load_guide,
+        loader: Loader = load_guide,
     ) -> GuideStore:
         """Load the guide at `path`; replies call it `shown_as` (by default its file name).
 
-        `loader` reads the file, now and on every reload (the running bot's does so in a child
-        process: `bot.apart`).
+        `loader` reads the file, now and on every reload, to a guide or to its whole snapshot
+        (the running bot's does so in a child process: `bot.apart`).
 
         Raises:
             GuideError: the file is missing or broken; every problem is listed.
         """
         stamp = _stamp(path)
-        store = cls(path, Snapshot.of(loader(path)), shown_as=shown_as, loader=loader)
+        store = cls(path, _snapshot(loader(path)), shown_as=shown_as, loader=loader)
         store._stamp = stamp
         return store
 
@@ -175,7 +183,7 @@ class GuideStore:
         """
         stamp = _stamp(self.path)
         try:
-            guide = self._load(self.path)
+            loaded = self._load(self.path)
         except GuideError as error:
             self._stamp = stamp
             self.last_failure = Failure(datetime.now(UTC), by, error)
@@ -184,15 +192,24 @@ class GuideStore:
         old = self.current
         self._stamp = stamp
         self.last_failure = None
+        guide = loaded.guide if isinstance(loaded, Snapshot) else loaded
         diff = diff_guides(old.guide, guide)
-        if guide_version(guide) != old.version:
-            self.current = Snapshot.of(guide)
+        if _version(loaded) != old.version:
+            self.current = _snapshot(loaded)
         log.info("guide reloaded as version %s: %s", self.current.version, diff.summary())
         return Reload(diff=diff, error=None)
 
     def changed_on_disk(self) -> bool:
         """Return whether the file looks different from when it was last read."""
         return _stamp(self.path) != self._stamp
+
+
+def _snapshot(loaded: Guide | Snapshot) -> Snapshot:
+    return loaded if isinstance(loaded, Snapshot) else Snapshot.of(loaded)
+
+
+def _version(loaded: Guide | Snapshot) -> str:
+    return loaded.version if isinstance(loaded, Snapshot) else guide_version(loaded)
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:

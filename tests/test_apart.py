@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from bot import apart
-from bot.apart import load_guide_apart
+from bot.apart import load_guide_apart, load_snapshot_apart
+from bot.custom_ids import framework_ref
 from bot.guide import GuideError, load_guide
-from bot.store import GuideStore
+from bot.store import GuideStore, Snapshot
 from tests.conftest import SHIPPED_GUIDE
 from tests.helpers import guide_text, write_guide
 
@@ -118,3 +119,53 @@ def test_a_store_reloads_with_the_loader_it_was_opened_with(tmp_path):
     assert store.reload().ok
     assert loaded == [path, path]
     assert len(store.current.guide.frameworks) == 2
+
+
+def snapshot_from_a_thread(path):
+    """Return `load_snapshot_apart(path)` from a worker thread: the child is a new interpreter."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(load_snapshot_apart, path).result()
+
+
+SNAPSHOT_LOADS = pytest.mark.parametrize(
+    "load", [load_snapshot_apart, snapshot_from_a_thread], ids=["forked", "new interpreter"]
+)
+
+
+@SNAPSHOT_LOADS
+def test_the_child_sends_back_the_whole_snapshot_with_the_pairs_index(load):
+    snapshot = load(SHIPPED_GUIDE)
+    here = Snapshot.of(load_guide(SHIPPED_GUIDE))
+    assert (snapshot.guide, snapshot.version) == (here.guide, here.version)
+    assert snapshot.matcher._pairs is not None
+    assert snapshot.matcher.suggest("as") == here.matcher.suggest("as")
+    assert snapshot.by_ref(framework_ref("flask")) == here.by_ref(framework_ref("flask"))
+
+
+@SNAPSHOT_LOADS
+def test_the_child_sends_back_every_problem_when_asked_for_a_snapshot(load, tmp_path):
+    path = tmp_path / "guide.yaml"
+    write_guide(path, guide_text(2).replace("    language: Python", "    language: [Python]"))
+    with pytest.raises(GuideError) as apart_error:
+        load(path)
+    assert apart_error.value.problems[0].field == "frameworks[0].language"
+
+
+def test_a_snapshot_without_an_answer_from_the_child_is_built_here(monkeypatch):
+    monkeypatch.setattr(apart, "CHILD_COMMAND", ("/nonexistent/python",))
+    snapshot = snapshot_from_a_thread(SHIPPED_GUIDE)
+    assert snapshot.version == Snapshot.of(load_guide(SHIPPED_GUIDE)).version
+    assert snapshot.matcher._pairs is not None
+
+
+def test_a_store_of_snapshots_reloads_a_changed_guide_and_keeps_an_unchanged_one(tmp_path):
+    path = tmp_path / "guide.yaml"
+    write_guide(path, guide_text(1))
+    store = GuideStore.open(path, loader=load_snapshot_apart)
+    first = store.current
+    assert store.reload().ok
+    assert store.current is first  # the same content keeps its snapshot
+    write_guide(path, guide_text(2))
+    assert store.reload().ok
+    assert len(store.current.guide.frameworks) == 2
+    assert store.current.matcher._pairs is not None
