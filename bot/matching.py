@@ -493,7 +493,19 @@ class Matcher:
                 if letter is not None:
                     keys += [key for key in letter.starting(start) if len(key) > len(query)]
         else:
-            for first in dict.fromkeys(query[:2]):
+            firsts = list(dict.fromkeys(query[:2]))
+            if max_distance == 1 and len(firsts) == 2:
+                # One edit from the query, a key that starts with its second letter is one of
+                # four (the first letter dropped, swapped, typed for the second, or a stray one
+                # before it): looked up, not read among the thousands a large guide has.
+                second = query[1]
+                for key in (query[1:], second + query[0] + query[2:], second + query[1:]):
+                    if key in self._owners:
+                        found[key] = (key, 1, self._owners[key])
+                if (key := second + query) in self._owners:
+                    found[key] = (key, 1, self._owners[key])
+                del firsts[1]
+            for first in firsts:
                 letter = self._letters.get(first)
                 if letter is not None:
                     low = bisect.bisect_left(letter.keys, len(query) - max_distance, key=len)
