@@ -233,9 +233,10 @@ class Matcher:
         thresholds: How far a misspelling may be from a name; the defaults suit any guide.
         pairs: Also index the names by each pair of letters in them, so that autocomplete
             reads only the names that contain a query's rarest pair, not all of them (the
-            same answers). It costs about as much again as the rest of the build and about
-            1 MB at 10,000 frameworks: the running bot builds its matcher in the guide-parsing
-            child (`bot.apart`), where neither stays with the bot.
+            same answers). It costs about as much again as the rest of the build, and about
+            2 MB at 10,000 frameworks (less the text of all names, then never read): the
+            running bot's guide-parsing child (`bot.apart`) builds it, and the bot's own
+            process only unpickles it.
     """
 
     def __init__(
