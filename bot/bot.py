@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -12,11 +13,16 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
-from discord.webhook.async_ import AsyncWebhookAdapter, async_context
+from discord.webhook.async_ import (
+    AsyncWebhookAdapter,
+    async_context,
+    interaction_response_params,
+)
 
 from bot.config import Config
 from bot.cooldown import Cooldown, LocalCooldown
 from bot.insight_store import open_store
+from bot.json_answers import JsonExchange, learner_answer
 from bot.metrics import Health, Metrics
 from bot.payload import NO_PINGS
 from bot.recorder import Recorder
@@ -114,8 +120,12 @@ class GuideBot(commands.AutoShardedBot):
             guide_size=lambda: len(store.current.guide.frameworks),
         )
         self.reload_lock = asyncio.Lock()
-        self._clicks: set[asyncio.Task[None]] = set()
-        """Clicks being answered (the event loop keeps only weak references to tasks)."""
+        self._answering: set[asyncio.Task[None]] = set()
+        """Clicks and autocompletes being answered (the event loop keeps only weak references
+        to tasks)."""
+        parsers = self._connection.parsers  # the gateway's handler of each event, by name
+        self._parse_interaction = parsers["INTERACTION_CREATE"]
+        parsers["INTERACTION_CREATE"] = self._interaction_create
         self.shards_ready: set[int] = set()
         """The shards whose gateway session is up: READY or RESUMED, and no disconnect since."""
         self.metrics.guide_frameworks.set_function(lambda: len(store.current.guide.frameworks))
@@ -170,10 +180,26 @@ class GuideBot(commands.AutoShardedBot):
             if interaction.type is discord.InteractionType.component:
                 answering = answer_click(interaction)
                 if answering is not None:
-                    task = asyncio.create_task(answering)
-                    self._clicks.add(task)
-                    task.add_done_callback(self._clicks.discard)
+                    self._answer_in_background(answering)
         super().dispatch(event_name, *args, **kwargs)
+
+    def _interaction_create(self, data: dict[str, Any]) -> None:
+        """Answer a learner's autocomplete from its JSON; give anything else to discord.py.
+
+        Each keystroke is an autocomplete, and discord.py's parsing of the whole interaction
+        and of its choices would cost more than the answer (`bot.json_answers`).
+        """
+        answering = learner_answer(self, data, _Callback, commands=False)
+        if answering is None:
+            self._parse_interaction(data)
+            return
+        self.metrics.received(int(data["id"]))
+        self._answer_in_background(answering)
+
+    def _answer_in_background(self, answering: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(answering)
+        self._answering.add(task)
+        task.add_done_callback(self._answering.discard)
 
     def health(self) -> Health:
         """Return what /healthz reports."""
@@ -220,6 +246,16 @@ class GuideBot(commands.AutoShardedBot):
         await super().close()
         if self.shared_cooldown is not None:
             await self.shared_cooldown.close()
+
+
+class _Callback(JsonExchange):
+    """An interaction from the gateway answered from its JSON: its response is the callback."""
+
+    async def _send_response(self, body: dict[str, Any]) -> None:
+        params = interaction_response_params(body["type"], body.get("data"))
+        await async_context.get().create_interaction_response(
+            self.id, self.token, params=params, **self.session()
+        )
 
 
 class _TimedAdapter(AsyncWebhookAdapter):

@@ -1,16 +1,13 @@
 """Discord's interactions over HTTP (`guidebot serve`): a sibling of the gateway connection.
 
 Discord POSTs each interaction to `/interactions`, signed with the application's Ed25519 key.
-A learner's command or autocomplete is answered from its JSON: its options are read as the
-command tree declares them, and the same responder and replies as in gateway mode answer it,
-through an `Exchange` that sends callback JSON (`bot.payload`) instead of discord.py calls, so
-none of discord.py's parsing of a whole interaction is paid for the commonest requests. Any
-other interaction (an admin command, a click, an option the tree would refuse) goes into the same
-discord.py client the gateway mode runs, through the entry point a gateway INTERACTION_CREATE
-takes. Either way the first response (an answer, a defer, choices) becomes the HTTP answer;
-deferred answers, followups and edits then go through the interaction webhook as in gateway
-mode. Nothing is kept between requests: any number of workers can serve one application behind
-any load balancer.
+A learner's command or autocomplete is answered from its JSON (`bot.json_answers`) by the same
+responder and replies as in gateway mode. Any other interaction (an admin command, a click, an
+option the command tree would refuse) goes into the same discord.py client the gateway mode
+runs, through the entry point a gateway INTERACTION_CREATE takes. Either way the first response
+(an answer, a defer, choices) becomes the HTTP answer; deferred answers, followups and edits
+then go through the interaction webhook as in gateway mode. Nothing is kept between requests:
+any number of workers can serve one application behind any load balancer.
 """
 
 from __future__ import annotations
@@ -21,7 +18,7 @@ import logging
 import re
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -33,12 +30,10 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
-from bot import metrics, replies
+from bot import metrics
 from bot.bot import GuideBot
+from bot.json_answers import JsonExchange, learner_answer
 from bot.metrics import Health
-from bot.payload import EPHEMERAL_FLAG, callback_body, components_json
-from bot.replies import CommandOptions, Mention, Reply
-from bot.respond import QUERY_OPTIONS, Exchange, Posted, jump_url, observed, report_error
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +46,6 @@ ANSWER_DEADLINE_SECONDS = 3.0
 """Discord waits this long for the HTTP answer to an interaction."""
 PING = 1
 PONG = {"type": 1}
-APPLICATION_COMMAND = 2
-AUTOCOMPLETE = 4
-CHAT_INPUT = 1
-DEFERRED_CHANNEL_MESSAGE = 5
-AUTOCOMPLETE_RESULT = 8
 SIGNATURE_HEADER = "X-Signature-Ed25519"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
 _PUBLIC_KEY = re.compile(r"[0-9a-fA-F]{64}")
@@ -247,7 +237,7 @@ async def _answer(
     context = async_context.set(adapter)  # the answering's tasks inherit it
     try:
         async with asyncio.timeout(ANSWER_DEADLINE_SECONDS):
-            learner = _learner_answer(bot, payload, adapter)
+            learner = learner_answer(bot, payload, _HttpExchange)
             if learner is None:
                 # The very call a gateway INTERACTION_CREATE makes.
                 bot._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
@@ -282,209 +272,17 @@ async def _answer(
     return response
 
 
-class _HttpExchange(Exchange):
-    """An interaction POSTed to the endpoint, answered from its own JSON with callback JSON.
+class _HttpExchange(JsonExchange):
+    """An interaction POSTed to the endpoint: its one response is the HTTP answer."""
 
-    Its first response is the HTTP answer (`_FirstResponse`); followups, read-backs and edits go
-    to the interaction's webhook, after it.
-    """
-
-    def __init__(self, bot: GuideBot, payload: dict[str, Any], adapter: _FirstResponse) -> None:
-        self.id = int(payload["id"])
-        self.type = int(payload["type"])
-        self.data = payload.get("data") or {}
-        channel = payload.get("channel") or {}
-        self.channel_id = _snowflake(payload.get("channel_id") or channel.get("id"))
-        self.guild_id = _snowflake(payload.get("guild_id"))
-        user = (payload.get("member") or {}).get("user") or payload.get("user") or {}
-        self.user_id = int(user["id"])
-        self._token = str(payload["token"])
-        self._application_id = int(payload["application_id"])
-        self._adapter = adapter
-        self._http = bot.http
+    def __init__(self, bot: GuideBot, payload: dict[str, Any]) -> None:
+        super().__init__(bot, payload)
         self._metrics = bot.metrics
-        self._outcome = "answered"
-        self._responded = False
 
-    @property
-    def outcome(self) -> str:
-        """How the interaction went."""
-        return self._outcome
-
-    def mark(self, outcome: str) -> None:
-        """Say how the interaction went."""
-        self._outcome = outcome
-
-    def is_done(self) -> bool:
-        """Whether the HTTP answer has been given."""
-        return self._responded
-
-    def respond(self, body: dict[str, Any]) -> None:
-        """Make `body` the HTTP answer, now: the response time is taken here."""
-        self._responded = True
-        self._adapter.respond(body)
+    async def _send_response(self, body: dict[str, Any]) -> None:
+        """Hand `body` to the waiting request, now: the response time is taken here."""
+        adapter = async_context.get()
+        if not isinstance(adapter, _FirstResponse):
+            raise TypeError("an HTTP interaction is answered only inside its request")
+        adapter.respond(body)
         self._metrics.responded(self.id)
-
-    async def post(self, reply: Reply) -> Posted | None:
-        """Send `reply` as the HTTP answer, or to the webhook as a followup."""
-        body = callback_body(reply)
-        if not self._responded:
-            self.respond(body)
-            return None  # Discord names no message for an HTTP answer
-        message = await self._adapter.execute_webhook(
-            self._application_id, self._token, payload=body["data"], wait=True, **self._session()
-        )
-        return self._posted(message)
-
-    async def defer(self, *, hidden: bool) -> None:
-        """Answer "thinking"; the answer follows up."""
-        body: dict[str, Any] = {"type": DEFERRED_CHANNEL_MESSAGE}
-        if hidden:
-            body["data"] = {"flags": EPHEMERAL_FLAG}
-        self.respond(body)
-
-    async def delete_original(self) -> None:
-        """Delete the HTTP answer's message."""
-        await self._adapter.delete_original_interaction_response(
-            self._application_id, self._token, **self._session()
-        )
-
-    async def original(self) -> Posted | None:
-        """Read the HTTP answer's message back from Discord."""
-        try:
-            message = await self._adapter.get_original_interaction_response(
-                self._application_id, self._token, **self._session()
-            )
-        except discord.HTTPException as error:
-            log.info("could not read back the answer to interaction %s: %s", self.id, error)
-            return None
-        return self._posted(message)
-
-    async def show_components(self, reply: Reply) -> None:
-        """Replace the HTTP answer's message's components."""
-        await self._adapter.edit_original_interaction_response(
-            self._application_id,
-            self._token,
-            payload={"components": components_json(reply.rows)},
-            **self._session(),
-        )
-
-    def _session(self) -> dict[str, Any]:
-        http: Any = self._http
-        return {
-            "session": http._HTTPClient__session,  # as discord.Interaction takes it
-            "proxy": http.proxy,
-            "proxy_auth": http.proxy_auth,
-        }
-
-    def _posted(self, message: Any) -> Posted | None:
-        if not isinstance(message, dict) or self.channel_id is None:
-            return None
-        message_id = int(message["id"])
-        return Posted(message_id, jump_url(self.guild_id, self.channel_id, message_id))
-
-
-def _snowflake(value: object) -> int | None:
-    return int(value) if isinstance(value, str | int) else None
-
-
-def _learner_answer(
-    bot: GuideBot, payload: dict[str, Any], adapter: _FirstResponse
-) -> Coroutine[Any, Any, None] | None:
-    """Return the answering of a learner's command or autocomplete from its JSON.
-
-    None for anything else, and for options the command tree would not take as they are: those
-    go through discord.py, whose errors the user is told.
-    """
-    data = payload.get("data")
-    if not isinstance(data, dict):
-        return None
-    kind = payload.get("type")
-    if kind == APPLICATION_COMMAND:
-        options = _command_options(bot, data)
-        if options is None:
-            return None
-        exchange = _HttpExchange(bot, payload, adapter)
-        command = data["name"]
-        return _observed(
-            bot, exchange, bot.responder.command(exchange, bot.store.current, command, options)
-        )
-    if kind == AUTOCOMPLETE:
-        typed = _typed_query(data)
-        if typed is None:
-            return None
-        exchange = _HttpExchange(bot, payload, adapter)
-        return _observed(bot, exchange, _complete(bot, exchange, typed))
-    return None
-
-
-async def _observed(bot: GuideBot, exchange: _HttpExchange, work: Awaitable[None]) -> None:
-    """Run `work` as the gateway's command tree runs a command: observed, errors reported."""
-    async with observed(exchange, bot.metrics):
-        try:
-            await work
-        except Exception as error:  # the boundary where every failure is reported
-            await report_error(exchange, error)
-
-
-async def _complete(bot: GuideBot, exchange: _HttpExchange, typed: str) -> None:
-    choices = replies.choices(bot.store.current, typed)
-    data = {"choices": [choice.to_dict() for choice in choices]}
-    exchange.respond({"type": AUTOCOMPLETE_RESULT, "data": data})
-
-
-def _typed_query(data: dict[str, Any]) -> str | None:
-    """Return what a learner is typing into a command's query option, if that is what this is."""
-    option = QUERY_OPTIONS.get(data.get("name"))  # type: ignore[arg-type]
-    for given in data.get("options") or ():
-        if isinstance(given, dict) and given.get("focused"):
-            value = given.get("value")
-            if given.get("name") == option and isinstance(value, str):
-                return value
-            return None
-    return None
-
-
-_OPTION_TYPES: dict[discord.AppCommandOptionType, type] = {
-    discord.AppCommandOptionType.string: str,
-    discord.AppCommandOptionType.boolean: bool,
-    discord.AppCommandOptionType.user: str,
-}
-"""The option types a learner's command has, and the JSON type of each one's value."""
-
-
-def _command_options(bot: GuideBot, data: dict[str, Any]) -> CommandOptions | None:
-    """Return a learner's command's options as the command tree would pass them, or None.
-
-    Each option must be one the command declares, of its type, and one of its choices if it
-    has any; a user option becomes a `Mention`, whether a bot read from `resolved`.
-    """
-    name = data.get("name")
-    if not isinstance(name, str) or name not in replies.COMMANDS:
-        return None
-    if data.get("type", CHAT_INPUT) != CHAT_INPUT:
-        return None
-    command = bot.tree.get_command(name)
-    if not isinstance(command, discord.app_commands.Command):
-        return None
-    resolved = (data.get("resolved") or {}).get("users") or {}
-    options: dict[str, Any] = {}
-    for given in data.get("options") or ():
-        if not isinstance(given, dict):
-            return None
-        parameter = command.get_parameter(str(given.get("name")))
-        value: Any = given.get("value")
-        if (
-            parameter is None
-            or given.get("type") != parameter.type.value
-            or not isinstance(value, _OPTION_TYPES.get(parameter.type, type(None)))
-            or (parameter.choices and value not in {c.value for c in parameter.choices})
-        ):
-            return None
-        if parameter.type is discord.AppCommandOptionType.user:
-            if not (isinstance(value, str) and value.isdigit()):
-                return None
-            user = resolved.get(value) or {}
-            value = Mention(int(value), bot=bool(user.get("bot")))
-        options[parameter.name] = value
-    return options

@@ -12,6 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from nacl.signing import SigningKey
 
+from bot import bot as bot_module
 from bot import endpoint
 from bot.bot import EXTENSIONS, GuideBot
 from bot.config import Config
@@ -291,3 +292,33 @@ def test_anything_else_goes_through_discord_py_which_tells_the_user(monkeypatch,
 
     assert parsed == 1
     assert status == 500  # here discord.py's parser answers nothing: past the deadline
+
+
+def test_over_the_gateway_an_autocomplete_is_answered_from_its_json_and_a_command_is_not(
+    monkeypatch,
+):
+    sent: list[dict[str, Any]] = []
+    parsed: list[dict[str, Any]] = []
+
+    async def send_response(_exchange: Any, body: dict[str, Any]) -> None:
+        sent.append(body)
+
+    async def scenario() -> None:
+        bot = GuideBot(
+            Config(guide_path=SHIPPED_GUIDE, insight_url=""), GuideStore.open(SHIPPED_GUIDE)
+        )
+        for extension in EXTENSIONS:
+            await bot.load_extension(extension)
+        monkeypatch.setattr(bot, "_parse_interaction", parsed.append)
+        monkeypatch.setattr(bot_module._Callback, "_send_response", send_response)
+        gateway_event = bot._connection.parsers["INTERACTION_CREATE"]
+        typed = {"name": "name", "type": 3, "value": "fla", "focused": True}
+        gateway_event(json.loads(interaction(4, {"name": "framework", "options": [typed]})))
+        gateway_event(json.loads(interaction(2, {"name": "framework"})))
+        await asyncio.sleep(0.1)
+
+    asyncio.run(scenario())
+
+    assert [body["type"] for body in sent] == [8]
+    assert sent[0]["data"]["choices"][0]["value"] == "Flask"
+    assert [payload["type"] for payload in parsed] == [2]

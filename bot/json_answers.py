@@ -1,0 +1,257 @@
+"""Answering a learner's interaction straight from its JSON, for either adapter.
+
+discord.py turns every interaction into objects (a Guild, a Member, a channel, the command
+tree's namespace) before a command sees it, and every answer back into JSON: for the commonest
+requests, a learner's command or autocomplete, that costs more than the answer itself. Here
+they are read from their JSON, their options checked against the command tree's own
+declarations, and answered by the same responder and replies through a `JsonExchange`, which
+sends callback JSON (`bot.payload`). The HTTP endpoint answers learners' commands and
+autocompletes this way, its first response being the HTTP answer (`bot.endpoint`); the gateway
+bot its autocompletes, its first response being the callback request (`bot.bot`). Anything else,
+and anything the command tree would refuse, goes through discord.py, which tells the user.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.webhook.async_ import async_context
+
+from bot import replies
+from bot.payload import EPHEMERAL_FLAG, callback_body, components_json
+from bot.replies import CommandOptions, Mention, Reply
+from bot.respond import QUERY_OPTIONS, Exchange, Posted, jump_url, observed, report_error
+
+if TYPE_CHECKING:
+    from bot.bot import GuideBot
+
+log = logging.getLogger(__name__)
+
+APPLICATION_COMMAND = 2
+AUTOCOMPLETE = 4
+CHAT_INPUT = 1
+DEFERRED_CHANNEL_MESSAGE = 5
+AUTOCOMPLETE_RESULT = 8
+
+
+class JsonExchange(Exchange):
+    """An interaction answered from its own JSON with callback JSON.
+
+    How the first response goes is the adapter's (`respond`); followups, read-backs and edits
+    go to the interaction's webhook, through discord.py's webhook adapter of the moment.
+    """
+
+    def __init__(self, bot: GuideBot, payload: dict[str, Any]) -> None:
+        self.id = int(payload["id"])
+        self.type = int(payload["type"])
+        self.data = payload.get("data") or {}
+        channel = payload.get("channel") or {}
+        self.channel_id = _snowflake(payload.get("channel_id") or channel.get("id"))
+        self.guild_id = _snowflake(payload.get("guild_id"))
+        user = (payload.get("member") or {}).get("user") or payload.get("user") or {}
+        self.user_id = int(user["id"])
+        self.token = str(payload["token"])
+        self._application_id = int(payload["application_id"])
+        self._http = bot.http
+        self._outcome = "answered"
+        self._responded = False
+
+    async def respond(self, body: dict[str, Any]) -> None:
+        """Send `body`, callback JSON, as the interaction's one response."""
+        self._responded = True
+        await self._send_response(body)
+
+    @abc.abstractmethod
+    async def _send_response(self, body: dict[str, Any]) -> None:
+        """Send the response, as this adapter does."""
+
+    @property
+    def outcome(self) -> str:
+        """How the interaction went."""
+        return self._outcome
+
+    def mark(self, outcome: str) -> None:
+        """Say how the interaction went."""
+        self._outcome = outcome
+
+    def is_done(self) -> bool:
+        """Whether the interaction has had its response."""
+        return self._responded
+
+    async def post(self, reply: Reply) -> Posted | None:
+        """Send `reply` as the response, or to the webhook as a followup."""
+        body = callback_body(reply)
+        if not self._responded:
+            await self.respond(body)
+            return None  # the callback's reply is not read: the answer's id is not needed
+        message = await async_context.get().execute_webhook(
+            self._application_id, self.token, payload=body["data"], wait=True, **self.session()
+        )
+        return self._posted(message)
+
+    async def defer(self, *, hidden: bool) -> None:
+        """Respond with "thinking"; the answer follows up."""
+        body: dict[str, Any] = {"type": DEFERRED_CHANNEL_MESSAGE}
+        if hidden:
+            body["data"] = {"flags": EPHEMERAL_FLAG}
+        await self.respond(body)
+
+    async def delete_original(self) -> None:
+        """Delete the response's message."""
+        await async_context.get().delete_original_interaction_response(
+            self._application_id, self.token, **self.session()
+        )
+
+    async def original(self) -> Posted | None:
+        """Read the response's message back from Discord."""
+        try:
+            message = await async_context.get().get_original_interaction_response(
+                self._application_id, self.token, **self.session()
+            )
+        except discord.HTTPException as error:
+            log.info("could not read back the answer to interaction %s: %s", self.id, error)
+            return None
+        return self._posted(message)
+
+    async def show_components(self, reply: Reply) -> None:
+        """Replace the response's message's components."""
+        await async_context.get().edit_original_interaction_response(
+            self._application_id,
+            self.token,
+            payload={"components": components_json(reply.rows)},
+            **self.session(),
+        )
+
+    def session(self) -> dict[str, Any]:
+        """The session arguments of discord.py's webhook adapter, as an Interaction gives them."""
+        http: Any = self._http
+        return {
+            "session": http._HTTPClient__session,
+            "proxy": http.proxy,
+            "proxy_auth": http.proxy_auth,
+        }
+
+    def _posted(self, message: Any) -> Posted | None:
+        if not isinstance(message, dict) or self.channel_id is None:
+            return None
+        message_id = int(message["id"])
+        return Posted(message_id, jump_url(self.guild_id, self.channel_id, message_id))
+
+
+def _snowflake(value: object) -> int | None:
+    return int(value) if isinstance(value, str | int) else None
+
+
+def learner_answer(
+    bot: GuideBot,
+    payload: dict[str, Any],
+    exchange: Callable[[GuideBot, dict[str, Any]], JsonExchange],
+    *,
+    commands: bool = True,
+) -> Coroutine[Any, Any, None] | None:
+    """Return the answering of a learner's autocomplete (and command) from its JSON.
+
+    None for anything else, and for options the command tree would not take as they are: those
+    go through discord.py, whose errors the user is told.
+
+    Args:
+        bot: the client whose responder, store and command tree answer.
+        payload: the interaction, as Discord sent it.
+        exchange: makes the exchange that sends the answer.
+        commands: answer learners' commands too, not only autocompletes.
+    """
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return None
+    kind = payload.get("type")
+    if kind == APPLICATION_COMMAND and commands:
+        options = _command_options(bot, data)
+        if options is None:
+            return None
+        asked = exchange(bot, payload)
+        snapshot = bot.store.current
+        work = bot.responder.command(asked, snapshot, data["name"], options)
+        return _observed(bot, asked, work)
+    if kind == AUTOCOMPLETE:
+        typed = _typed_query(data)
+        if typed is None:
+            return None
+        asked = exchange(bot, payload)
+        return _observed(bot, asked, _complete(bot, asked, typed))
+    return None
+
+
+async def _observed(bot: GuideBot, exchange: JsonExchange, work: Awaitable[None]) -> None:
+    """Run `work` as the gateway's command tree runs a command: observed, errors reported."""
+    async with observed(exchange, bot.metrics):
+        try:
+            await work
+        except Exception as error:  # the boundary where every failure is reported
+            await report_error(exchange, error)
+
+
+async def _complete(bot: GuideBot, exchange: JsonExchange, typed: str) -> None:
+    choices = replies.choices(bot.store.current, typed)
+    data = {"choices": [choice.to_dict() for choice in choices]}
+    await exchange.respond({"type": AUTOCOMPLETE_RESULT, "data": data})
+
+
+def _typed_query(data: dict[str, Any]) -> str | None:
+    """Return what a learner is typing into a command's query option, if that is what this is."""
+    option = QUERY_OPTIONS.get(data.get("name"))  # type: ignore[arg-type]
+    for given in data.get("options") or ():
+        if isinstance(given, dict) and given.get("focused"):
+            value = given.get("value")
+            if given.get("name") == option and isinstance(value, str):
+                return value
+            return None
+    return None
+
+
+_OPTION_TYPES: dict[discord.AppCommandOptionType, type] = {
+    discord.AppCommandOptionType.string: str,
+    discord.AppCommandOptionType.boolean: bool,
+    discord.AppCommandOptionType.user: str,
+}
+"""The option types a learner's command has, and the JSON type of each one's value."""
+
+
+def _command_options(bot: GuideBot, data: dict[str, Any]) -> CommandOptions | None:
+    """Return a learner's command's options as the command tree would pass them, or None.
+
+    Each option must be one the command declares, of its type, and one of its choices if it
+    has any; a user option becomes a `Mention`, whether a bot read from `resolved`.
+    """
+    name = data.get("name")
+    if not isinstance(name, str) or name not in replies.COMMANDS:
+        return None
+    if data.get("type", CHAT_INPUT) != CHAT_INPUT:
+        return None
+    command = bot.tree.get_command(name)
+    if not isinstance(command, discord.app_commands.Command):
+        return None
+    resolved = (data.get("resolved") or {}).get("users") or {}
+    options: dict[str, Any] = {}
+    for given in data.get("options") or ():
+        if not isinstance(given, dict):
+            return None
+        parameter = command.get_parameter(str(given.get("name")))
+        value: Any = given.get("value")
+        if (
+            parameter is None
+            or given.get("type") != parameter.type.value
+            or not isinstance(value, _OPTION_TYPES.get(parameter.type, type(None)))
+            or (parameter.choices and value not in {c.value for c in parameter.choices})
+        ):
+            return None
+        if parameter.type is discord.AppCommandOptionType.user:
+            if not (isinstance(value, str) and value.isdigit()):
+                return None
+            user = resolved.get(value) or {}
+            value = Mention(int(value), bot=bool(user.get("bot")))
+        options[parameter.name] = value
+    return options
