@@ -13,6 +13,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
+from discord.state import AutoShardedConnectionState
 from discord.webhook.async_ import (
     AsyncWebhookAdapter,
     async_context,
@@ -131,6 +132,16 @@ class GuideBot(commands.AutoShardedBot):
         self.metrics.guide_frameworks.set_function(lambda: len(store.current.guide.frameworks))
         self.metrics.gateway_latency.set_function(lambda: self.latency)
 
+    def _get_state(self, **options: Any) -> AutoShardedConnectionState[GuideBot]:
+        """discord.py's connection state, with clicked messages parsed only when read."""
+        return _GuideState(
+            dispatch=self.dispatch,
+            handlers=self._handlers,
+            hooks=self._hooks,
+            http=self.http,
+            **options,
+        )
+
     async def setup_hook(self) -> None:
         """Load the cogs; sync to the dev server when one is configured."""
         if self.recorder is not None:
@@ -246,6 +257,68 @@ class GuideBot(commands.AutoShardedBot):
         await super().close()
         if self.shared_cooldown is not None:
             await self.shared_cooldown.close()
+
+
+class _GuideState(AutoShardedConnectionState["GuideBot"]):
+    """discord.py's connection state, but a click's message is parsed only if read beyond its id.
+
+    A component interaction carries the whole message the component sits on (a walkthrough's
+    is about 3 KB: an embed and five rows of components), which discord.py parses into a
+    `Message` before any handler runs, a tenth of a click's CPU (bench/e2e.py). Answering a
+    click needs only its id, except for the rare one that reads the message back
+    (`payload.reply_of`), so the message is kept as JSON until then.
+    """
+
+    def parse_interaction_create(self, data: Any) -> None:
+        """Dispatch an interaction as discord.py does; a click's message stays unparsed."""
+        raw = data.get("message")
+        if data["type"] != discord.InteractionType.component.value or raw is None:
+            super().parse_interaction_create(data)
+            return
+        rest: Any = {key: value for key, value in data.items() if key != "message"}
+        interaction: discord.Interaction[GuideBot] = discord.Interaction(data=rest, state=self)
+        interaction.message = _ClickedMessage(
+            state=self, channel=interaction.channel, data=raw, guild=interaction.guild
+        )
+        inner = data["data"]
+        self._view_store.dispatch_view(inner["component_type"], inner["custom_id"], interaction)
+        self.dispatch("interaction", interaction)
+
+
+class _ClickedMessage(discord.Message):
+    """A `discord.Message` whose id is read at once and the rest only when first asked for.
+
+    Reading any other attribute parses the JSON as `discord.Message` does, once; until then the
+    unset slots raise AttributeError, which lands in `__getattr__`. The guild is the
+    interaction's when the channel names none, as discord.py's `Interaction` sets it.
+    """
+
+    __slots__ = ("_unparsed",)
+
+    def __init__(
+        self,
+        *,
+        state: Any,
+        channel: Any,
+        data: Any,
+        guild: discord.Guild | None,
+    ) -> None:
+        # No Message.__init__ yet: that is the parse this class puts off.
+        self._state = state
+        self.channel = channel
+        self.id = int(data["id"])
+        self._unparsed: tuple[Any, discord.Guild | None] | None = (data, guild)
+
+    def __getattr__(self, name: str) -> Any:
+        unparsed = self._unparsed if name != "_unparsed" else None
+        if unparsed is None:  # parsed already: an attribute Message never set
+            raise AttributeError(name)
+        self._unparsed = None
+        data, guild = unparsed
+        discord.Message.__init__(self, state=self._state, channel=self.channel, data=data)
+        if guild is not None and self.guild is None:
+            self.guild = guild
+        return getattr(self, name)
 
 
 class _Callback(JsonExchange):
