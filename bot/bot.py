@@ -191,7 +191,10 @@ class GuideBot(commands.AutoShardedBot):
             if interaction.type is discord.InteractionType.component:
                 answering = answer_click(interaction)
                 if answering is not None:
-                    self._answer_in_background(answering)
+                    task = self._answer_in_background(answering)
+                    message = interaction.message
+                    if isinstance(message, _ClickedMessage):
+                        task.add_done_callback(lambda _task: message.release())
         super().dispatch(event_name, *args, **kwargs)
 
     def _interaction_create(self, data: dict[str, Any]) -> None:
@@ -207,10 +210,11 @@ class GuideBot(commands.AutoShardedBot):
         self.metrics.received(int(data["id"]))
         self._answer_in_background(answering)
 
-    def _answer_in_background(self, answering: Coroutine[Any, Any, None]) -> None:
+    def _answer_in_background(self, answering: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(answering)
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
+        return task
 
     def health(self) -> Health:
         """Return what /healthz reports."""
@@ -291,6 +295,12 @@ class _ClickedMessage(discord.Message):
     Reading any other attribute parses the JSON as `discord.Message` does, once; until then the
     unset slots raise AttributeError, which lands in `__getattr__`. The guild is the
     interaction's when the channel names none, as discord.py's `Interaction` sets it.
+
+    Once its click is answered, the message is released: the JSON, if still unparsed, is let go,
+    and only the id, channel and guild remain. Nothing reads more of a clicked message after its
+    answer (a walkthrough's expiry keeps the interaction for minutes, only to edit its response),
+    and the JSON takes twice the memory of the parsed message; read afterwards, the rest raises
+    AttributeError saying so.
     """
 
     __slots__ = ("_unparsed",)
@@ -307,18 +317,31 @@ class _ClickedMessage(discord.Message):
         self._state = state
         self.channel = channel
         self.id = int(data["id"])
-        self._unparsed: tuple[Any, discord.Guild | None] | None = (data, guild)
+        self.guild = guild
+        self._unparsed: Any = data
+        """The message's JSON until parsed; None once parsed; `_RELEASED` once let go unread."""
+
+    def release(self) -> None:
+        """Let the JSON go if it was never parsed: the click has been answered."""
+        if self._unparsed is not None:
+            self._unparsed = _RELEASED
 
     def __getattr__(self, name: str) -> Any:
-        unparsed = self._unparsed if name != "_unparsed" else None
-        if unparsed is None:  # parsed already: an attribute Message never set
+        data = self._unparsed if name != "_unparsed" else None
+        if data is None:  # parsed already: an attribute Message never set
             raise AttributeError(name)
+        if data is _RELEASED:
+            raise AttributeError(f"{name}: a clicked message is kept whole only until answered")
         self._unparsed = None
-        data, guild = unparsed
+        guild = self.guild
         discord.Message.__init__(self, state=self._state, channel=self.channel, data=data)
         if guild is not None and self.guild is None:
             self.guild = guild
         return getattr(self, name)
+
+
+_RELEASED: Any = object()
+"""What a `_ClickedMessage` holds in the place of JSON it let go unparsed."""
 
 
 class _Callback(JsonExchange):

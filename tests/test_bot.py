@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 import discord
+import pytest
 
 from bot import replies
 from bot.bot import GuideBot
@@ -71,5 +72,28 @@ def test_a_clicked_message_reads_as_discord_py_parses_it_once_read():
                 embed.to_dict() for embed in whole.embeds
             ]
             assert message.author.id == whole.author.id
+
+    asyncio.run(scenario())
+
+
+def test_a_clicked_message_unread_when_answered_keeps_only_its_id_channel_and_guild():
+    emu = DiscordEmulator()
+    payload = walkthrough_click(emu)
+
+    async def scenario() -> None:
+        async with GuideBot(Config(), GuideStore.open(SHIPPED_GUIDE)) as bot:
+            bot._connection.user = discord.ClientUser(state=bot._connection, data=emu.bot_user)
+            message: Any = clicked(bot, payload).message
+            message.release()
+            assert message.id == int(payload["message"]["id"])
+            assert message.guild is not None
+            assert message.channel is not None
+            with pytest.raises(AttributeError, match="only until answered"):
+                _ = message.embeds
+
+            read: Any = clicked(bot, payload).message
+            assert read.embeds  # read while answering: parsed, and kept
+            read.release()
+            assert read.embeds
 
     asyncio.run(scenario())
