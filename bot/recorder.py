@@ -25,7 +25,9 @@ MAX_PENDING = 10_000
 BATCH_SIZE = 500
 """Records written in one transaction, at most."""
 FLUSH_SECONDS = 1.0
-"""Pause after each write, so that records gather into batches under load."""
+"""Pause after a write that left less than a batch queued, so that records gather into batches;
+with a batch or more waiting, the next write follows at once, so that no more than one batch a
+second (500 lookups a second, which one HTTP worker exceeds) is not a ceiling."""
 PRUNE_EVERY_SECONDS = 3600.0
 WARN_EVERY_SECONDS = 60.0
 """A warning about lost records is logged at most this often."""
@@ -121,7 +123,8 @@ class Recorder:
             self._in_flight = asyncio.ensure_future(self._write(batch))
             await asyncio.shield(self._in_flight)
             self._in_flight = None
-            await asyncio.sleep(self._flush_seconds)
+            if self._queue.qsize() < BATCH_SIZE:  # under load, the next full batch goes at once
+                await asyncio.sleep(self._flush_seconds)
 
     def _take_batch(self, batch: list[Record]) -> list[Record]:
         """Add what is queued to `batch`, up to `BATCH_SIZE` records."""

@@ -12,7 +12,7 @@ import pytest
 
 from bot.insight import Count, Gaps, Lookup, Outcome, Record
 from bot.insight_store import InsightError, InsightStore, PostgresStore, open_store
-from bot.recorder import WARN_EVERY_SECONDS, Recorder
+from bot.recorder import BATCH_SIZE, WARN_EVERY_SECONDS, Recorder
 from tests.postgres import CuttableProxy
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -71,6 +71,30 @@ def test_lookups_are_written_in_the_background_and_on_close(sqlite_url: str) -> 
     assert written.misses == (Count("fastapi", 1),)
     assert written.answered == (Count("django", 1),)
     assert closed.misses == (Count("fastapi", 4),)
+
+
+def test_under_load_full_batches_are_written_back_to_back_not_one_a_pause(
+    sqlite_url: str,
+) -> None:
+    queued = 4 * BATCH_SIZE + 1
+
+    async def scenario() -> Gaps:
+        recorder = Recorder(
+            open_store(sqlite_url), retention_days=90, now=lambda: NOW, flush_seconds=3600
+        )
+        for _ in range(queued):
+            recorder.add(MISS, guild_id=GUILD)
+        recorder.start()
+
+        async def full_batches_written() -> bool:
+            return (await report(sqlite_url)).lookups == 4 * BATCH_SIZE
+
+        await wait_for(full_batches_written)  # not an hour's pause after each batch
+        gaps = await report(sqlite_url)
+        await recorder.close()
+        return gaps
+
+    assert asyncio.run(scenario()).misses == (Count("fastapi", 4 * BATCH_SIZE),)
 
 
 def test_a_full_queue_drops_and_counts_instead_of_growing(sqlite_url: str) -> None:
