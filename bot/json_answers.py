@@ -61,9 +61,13 @@ class JsonExchange(Exchange):
         self._responded = False
 
     async def respond(self, body: dict[str, Any]) -> None:
-        """Send `body`, callback JSON, as the interaction's one response."""
-        self._responded = True
+        """Send `body`, callback JSON, as the interaction's one response.
+
+        Once Discord has taken it, and only then, the interaction is done (as discord.py's
+        `InteractionResponse.is_done` says), so a failed response can still be answered.
+        """
         await self._send_response(body)
+        self._responded = True
 
     @abc.abstractmethod
     async def _send_response(self, body: dict[str, Any]) -> None:
