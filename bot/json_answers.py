@@ -91,7 +91,7 @@ class JsonExchange(Exchange):
         body = callback_body(reply)
         if not self._responded:
             await self.respond(body)
-            return None  # the callback's reply is not read: the answer's id is not needed
+            return None  # over HTTP Discord names no message; the gateway posts none this way
         message = await async_context.get().execute_webhook(
             self._application_id, self.token, payload=body["data"], wait=True, **self.session()
         )

@@ -19,10 +19,18 @@ from tests.conftest import SHIPPED_GUIDE
 from tests.helpers import guide_text, write_guide
 
 
-def from_a_thread(path):
-    """Return `load_guide_apart(path)`, called from a worker thread as a reload calls it."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(load_guide_apart, path).result()
+def in_a_thread(load):
+    """Return `load`, called from a worker thread as a reload calls it: the child is then a new
+    interpreter, not a fork."""
+
+    def loaded(path):
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(load, path).result()
+
+    return loaded
+
+
+from_a_thread = in_a_thread(load_guide_apart)
 
 
 LOADS = pytest.mark.parametrize(
@@ -121,12 +129,7 @@ def test_a_store_reloads_with_the_loader_it_was_opened_with(tmp_path):
     assert len(store.current.guide.frameworks) == 2
 
 
-def snapshot_from_a_thread(path):
-    """Return `load_snapshot_apart(path)` from a worker thread: the child is a new interpreter."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(load_snapshot_apart, path).result()
-
-
+snapshot_from_a_thread = in_a_thread(load_snapshot_apart)
 SNAPSHOT_LOADS = pytest.mark.parametrize(
     "load", [load_snapshot_apart, snapshot_from_a_thread], ids=["forked", "new interpreter"]
 )

@@ -1,6 +1,8 @@
 """GuideBot's connection state: a click's message is parsed only when read, and reads the same."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import discord
@@ -15,6 +17,14 @@ from bot.walkthrough import Walkthrough
 from tests.conftest import SHIPPED_GUIDE
 from tests.emulator.emulator import DiscordEmulator
 from tests.emulator.payloads import message as message_payload
+
+
+@contextlib.asynccontextmanager
+async def logged_in_as(emu: DiscordEmulator) -> AsyncIterator[GuideBot]:
+    """Yield a bot on the shipped guide that knows itself as the emulator's bot user."""
+    async with GuideBot(Config(), GuideStore.open(SHIPPED_GUIDE)) as bot:
+        bot._connection.user = discord.ClientUser(state=bot._connection, data=emu.bot_user)
+        yield bot
 
 
 def clicked(bot: GuideBot, payload: dict[str, Any]) -> discord.Interaction:
@@ -52,8 +62,7 @@ def test_a_clicked_message_reads_as_discord_py_parses_it_once_read():
     payload = walkthrough_click(emu)
 
     async def scenario() -> None:
-        async with GuideBot(Config(), GuideStore.open(SHIPPED_GUIDE)) as bot:
-            bot._connection.user = discord.ClientUser(state=bot._connection, data=emu.bot_user)
+        async with logged_in_as(emu) as bot:
             interaction = clicked(bot, payload)
             whole = discord.Interaction(data=payload, state=bot._connection).message
             message = interaction.message
@@ -81,8 +90,7 @@ def test_a_clicked_message_unread_when_answered_keeps_only_its_id_channel_and_gu
     payload = walkthrough_click(emu)
 
     async def scenario() -> None:
-        async with GuideBot(Config(), GuideStore.open(SHIPPED_GUIDE)) as bot:
-            bot._connection.user = discord.ClientUser(state=bot._connection, data=emu.bot_user)
+        async with logged_in_as(emu) as bot:
             message: Any = clicked(bot, payload).message
             message.release()
             assert message.id == int(payload["message"]["id"])
