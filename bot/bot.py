@@ -13,7 +13,6 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
-from discord.state import AutoShardedConnectionState
 from discord.webhook.async_ import (
     AsyncWebhookAdapter,
     async_context,
@@ -29,7 +28,6 @@ from bot.payload import NO_PINGS
 from bot.recorder import Recorder
 from bot.respond import Responder, observed, report_error
 from bot.store import GuideStore
-from bot.views import answer_click
 
 if TYPE_CHECKING:
     from bot.redis_cooldown import RedisCooldown
@@ -122,8 +120,8 @@ class GuideBot(commands.AutoShardedBot):
         )
         self.reload_lock = asyncio.Lock()
         self._answering: set[asyncio.Task[None]] = set()
-        """Clicks and autocompletes being answered (the event loop keeps only weak references
-        to tasks)."""
+        """Learners' interactions being answered (the event loop keeps only weak references to
+        tasks)."""
         parsers = self._connection.parsers  # the gateway's handler of each event, by name
         self._parse_interaction = parsers["INTERACTION_CREATE"]
         parsers["INTERACTION_CREATE"] = self._interaction_create
@@ -131,16 +129,6 @@ class GuideBot(commands.AutoShardedBot):
         """The shards whose gateway session is up: READY or RESUMED, and no disconnect since."""
         self.metrics.guide_frameworks.set_function(lambda: len(store.current.guide.frameworks))
         self.metrics.gateway_latency.set_function(lambda: self.latency)
-
-    def _get_state(self, **options: Any) -> AutoShardedConnectionState[GuideBot]:
-        """discord.py's connection state, with clicked messages parsed only when read."""
-        return _GuideState(
-            dispatch=self.dispatch,
-            handlers=self._handlers,
-            hooks=self._hooks,
-            http=self.http,
-            **options,
-        )
 
     async def setup_hook(self) -> None:
         """Load the cogs; sync to the dev server when one is configured."""
@@ -181,40 +169,29 @@ class GuideBot(commands.AutoShardedBot):
         await super().connect(reconnect=reconnect)
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
-        """Note each interaction's arrival before any handler runs; answer clicks.
-
-        A click is routed by its custom_id (`bot.views`), not by discord.py's view store.
-        """
+        """Note the arrival of each interaction discord.py parsed, before any handler runs."""
         if event_name == "interaction":
             interaction: discord.Interaction = args[0]
             self.metrics.received(interaction.id)
-            if interaction.type is discord.InteractionType.component:
-                answering = answer_click(interaction)
-                if answering is not None:
-                    task = self._answer_in_background(answering)
-                    message = interaction.message
-                    if isinstance(message, _ClickedMessage):
-                        task.add_done_callback(lambda _task: message.release())
         super().dispatch(event_name, *args, **kwargs)
 
     def _interaction_create(self, data: dict[str, Any]) -> None:
-        """Answer a learner's autocomplete from its JSON; give anything else to discord.py.
+        """Answer a learner's command, autocomplete or click from its JSON; else, discord.py.
 
-        Each keystroke is an autocomplete, and discord.py's parsing of the whole interaction
-        and of its choices would cost more than the answer (`bot.json_answers`).
+        discord.py's parsing of the whole interaction (and of a click's message) and of the
+        answer would cost more than the answer itself (`bot.json_answers`).
         """
-        answering = learner_answer(self, data, _Callback, commands=False)
+        answering = learner_answer(self, data, _Callback)
         if answering is None:
             self._parse_interaction(data)
             return
         self.metrics.received(int(data["id"]))
         self._answer_in_background(answering)
 
-    def _answer_in_background(self, answering: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    def _answer_in_background(self, answering: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(answering)
         self._answering.add(task)
         task.add_done_callback(self._answering.discard)
-        return task
 
     def health(self) -> Health:
         """Return what /healthz reports."""
@@ -263,95 +240,17 @@ class GuideBot(commands.AutoShardedBot):
             await self.shared_cooldown.close()
 
 
-class _GuideState(AutoShardedConnectionState["GuideBot"]):
-    """discord.py's connection state, but a click's message is parsed only if read beyond its id.
-
-    A component interaction carries the whole message the component sits on (a walkthrough's
-    is about 3 KB: an embed and five rows of components), which discord.py parses into a
-    `Message` before any handler runs, a tenth of a click's CPU (bench/e2e.py). Answering a
-    click needs only its id, except for the rare one that reads the message back
-    (`payload.reply_of`), so the message is kept as JSON until then.
-    """
-
-    def parse_interaction_create(self, data: Any) -> None:
-        """Dispatch an interaction as discord.py does; a click's message stays unparsed."""
-        raw = data.get("message")
-        if data["type"] != discord.InteractionType.component.value or raw is None:
-            super().parse_interaction_create(data)
-            return
-        rest: Any = {key: value for key, value in data.items() if key != "message"}
-        interaction: discord.Interaction[GuideBot] = discord.Interaction(data=rest, state=self)
-        interaction.message = _ClickedMessage(
-            state=self, channel=interaction.channel, data=raw, guild=interaction.guild
-        )
-        inner = data["data"]
-        self._view_store.dispatch_view(inner["component_type"], inner["custom_id"], interaction)
-        self.dispatch("interaction", interaction)
-
-
-class _ClickedMessage(discord.Message):
-    """A `discord.Message` whose id is read at once and the rest only when first asked for.
-
-    Reading any other attribute parses the JSON as `discord.Message` does, once; until then the
-    unset slots raise AttributeError, which lands in `__getattr__`. The guild is the
-    interaction's when the channel names none, as discord.py's `Interaction` sets it.
-
-    Once its click is answered, the message is released: the JSON, if still unparsed, is let go,
-    and only the id, channel and guild remain. Nothing reads more of a clicked message after its
-    answer (a walkthrough's expiry keeps the interaction for minutes, only to edit its response),
-    and the JSON takes twice the memory of the parsed message; read afterwards, the rest raises
-    AttributeError saying so.
-    """
-
-    __slots__ = ("_unparsed",)
-
-    def __init__(
-        self,
-        *,
-        state: Any,
-        channel: Any,
-        data: Any,
-        guild: discord.Guild | None,
-    ) -> None:
-        # No Message.__init__ yet: that is the parse this class puts off.
-        self._state = state
-        self.channel = channel
-        self.id = int(data["id"])
-        self.guild = guild
-        self._unparsed: Any = data
-        """The message's JSON until parsed; None once parsed; `_RELEASED` once let go unread."""
-
-    def release(self) -> None:
-        """Let the JSON go if it was never parsed: the click has been answered."""
-        if self._unparsed is not None:
-            self._unparsed = _RELEASED
-
-    def __getattr__(self, name: str) -> Any:
-        data = self._unparsed if name != "_unparsed" else None
-        if data is None:  # parsed already: an attribute Message never set
-            raise AttributeError(name)
-        if data is _RELEASED:
-            raise AttributeError(f"{name}: a clicked message is kept whole only until answered")
-        self._unparsed = None
-        guild = self.guild
-        discord.Message.__init__(self, state=self._state, channel=self.channel, data=data)
-        if guild is not None and self.guild is None:
-            self.guild = guild
-        return getattr(self, name)
-
-
-_RELEASED: Any = object()
-"""What a `_ClickedMessage` holds in the place of JSON it let go unparsed."""
-
-
 class _Callback(JsonExchange):
     """An interaction from the gateway answered from its JSON: its response is the callback."""
 
-    async def _send_response(self, body: dict[str, Any]) -> None:
+    async def _send_response(self, body: dict[str, Any]) -> int | None:
         params = interaction_response_params(body["type"], body.get("data"))
-        await async_context.get().create_interaction_response(
+        response = await async_context.get().create_interaction_response(
             self.id, self.token, params=params, **self.session()
         )
+        answered = response.get("interaction") if isinstance(response, dict) else None
+        message_id = answered.get("response_message_id") if isinstance(answered, dict) else None
+        return int(message_id) if message_id is not None else None
 
 
 class _TimedAdapter(AsyncWebhookAdapter):

@@ -1,8 +1,8 @@
 """What a click on a button or menu does, whichever adapter received it.
 
-The gateway's click handlers (`bot.views`) and an HTTP interactions endpoint both decode the
-custom_id with `bot.custom_ids`, call `handle`, and carry out the `Action` it returns; so a click
-is answered by the same code however it reaches the bot.
+Both adapters read a click from its JSON (`bot.json_answers`), decode its custom_id with
+`bot.custom_ids`, call `handle`, and carry out the `Action` it returns; so a click is answered by
+the same code however it reaches the bot.
 """
 
 from __future__ import annotations

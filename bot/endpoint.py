@@ -1,10 +1,10 @@
 """Discord's interactions over HTTP (`guidebot serve`): a sibling of the gateway connection.
 
 Discord POSTs each interaction to `/interactions`, signed with the application's Ed25519 key.
-A learner's command or autocomplete is answered from its JSON (`bot.json_answers`) by the same
-responder and replies as in gateway mode. Any other interaction (an admin command, a click, an
-option the command tree would refuse) goes into the same discord.py client the gateway mode
-runs, through the entry point a gateway INTERACTION_CREATE takes. Either way the first response
+A learner's command, autocomplete or click is answered from its JSON (`bot.json_answers`), as in
+gateway mode. Any other interaction (an admin command, an option the command tree would refuse)
+goes into the same discord.py client the gateway mode runs, through the entry point a gateway
+INTERACTION_CREATE takes. Either way the first response
 (an answer, a defer, choices) becomes the HTTP answer; deferred answers, followups and edits
 then go through the interaction webhook as in gateway mode. Nothing is kept between requests:
 any number of workers can serve one application behind any load balancer.

@@ -1,14 +1,18 @@
 """Answering a learner's interaction straight from its JSON, for either adapter.
 
 discord.py turns every interaction into objects (a Guild, a Member, a channel, the command
-tree's namespace) before a command sees it, and every answer back into JSON: for the commonest
-requests, a learner's command or autocomplete, that costs more than the answer itself. Here
-they are read from their JSON, their options checked against the command tree's own
-declarations, and answered by the same responder and replies through a `JsonExchange`, which
-sends callback JSON (`bot.payload`). The HTTP endpoint answers learners' commands and
-autocompletes this way, its first response being the HTTP answer (`bot.endpoint`); the gateway
-bot its autocompletes, its first response being the callback request (`bot.bot`). Anything else,
-and anything the command tree would refuse, goes through discord.py, which tells the user.
+tree's namespace, the clicked message) before a handler sees it, and every answer back into
+JSON: for a learner's command, autocomplete or click, that costs more than the answer itself.
+Here they are read from their JSON (a command's options checked against the command tree's own
+declarations, a click routed by its custom_id alone, `bot.custom_ids`) and answered by the same
+responder and replies through a `JsonExchange`, which sends callback JSON (`bot.payload`). The
+HTTP endpoint's first response is the HTTP answer (`bot.endpoint`); the gateway's, the callback
+request (`bot.bot`). Anything else, and anything the command tree would refuse, goes through
+discord.py, which tells the user.
+
+Every component's state is in its custom_id, so no view is kept in memory per message, clicks
+keep working across restarts, and nothing of the clicked message is read but its id, except by
+the rare click that sends it back changed (`payload.reply_of`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.webhook.async_ import async_context
 
-from bot import replies
+from bot import clicks, custom_ids, replies
 from bot.payload import EPHEMERAL_FLAG, callback_body, components_json
 from bot.replies import CommandOptions, Mention, Reply
 from bot.respond import QUERY_OPTIONS, Exchange, Posted, jump_url, observed, report_error
@@ -32,17 +36,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 APPLICATION_COMMAND = 2
+COMPONENT = 3
 AUTOCOMPLETE = 4
 CHAT_INPUT = 1
 DEFERRED_CHANNEL_MESSAGE = 5
+DEFERRED_UPDATE_MESSAGE = 6
 AUTOCOMPLETE_RESULT = 8
+MANAGE_MESSAGES = 1 << 13
+OUT_OF_DATE = (
+    "This button is from an older version of the bot and does nothing now; "
+    "run the command again for a fresh answer."
+)
 
 
 class JsonExchange(Exchange):
     """An interaction answered from its own JSON with callback JSON.
 
     How the first response goes is the adapter's (`respond`); followups, read-backs and edits
-    go to the interaction's webhook, through discord.py's webhook adapter of the moment.
+    go to the interaction's webhook, through discord.py's webhook adapter of the moment. A
+    click's exchange can also change the message clicked (`update`, `acknowledge`).
     """
 
     def __init__(self, bot: GuideBot, payload: dict[str, Any]) -> None:
@@ -54,24 +66,32 @@ class JsonExchange(Exchange):
         self.guild_id = _snowflake(payload.get("guild_id"))
         user = (payload.get("member") or {}).get("user") or payload.get("user") or {}
         self.user_id = int(user["id"])
+        message = payload.get("message")
+        self.message_id = int(message["id"]) if isinstance(message, dict) else None
+        """The message whose component was clicked; None unless a click."""
+        permissions = (payload.get("member") or {}).get("permissions")
+        self.manage_messages = bool(int(permissions or 0) & MANAGE_MESSAGES)
+        """Whether the user may manage messages in the channel (never in a DM)."""
         self.token = str(payload["token"])
         self._application_id = int(payload["application_id"])
         self._http = bot.http
         self._outcome = "answered"
         self._responded = False
 
-    async def respond(self, body: dict[str, Any]) -> None:
+    async def respond(self, body: dict[str, Any]) -> int | None:
         """Send `body`, callback JSON, as the interaction's one response.
 
         Once Discord has taken it, and only then, the interaction is done (as discord.py's
         `InteractionResponse.is_done` says), so a failed response can still be answered.
+        Returns the id of the message it posted, when Discord names it.
         """
-        await self._send_response(body)
+        message_id = await self._send_response(body)
         self._responded = True
+        return message_id
 
     @abc.abstractmethod
-    async def _send_response(self, body: dict[str, Any]) -> None:
-        """Send the response, as this adapter does."""
+    async def _send_response(self, body: dict[str, Any]) -> int | None:
+        """Send the response, as this adapter does; return the message's id if Discord names it."""
 
     @property
     def outcome(self) -> str:
@@ -90,12 +110,26 @@ class JsonExchange(Exchange):
         """Send `reply` as the response, or to the webhook as a followup."""
         body = callback_body(reply)
         if not self._responded:
-            await self.respond(body)
-            return None  # over HTTP Discord names no message; the gateway posts none this way
+            return self._posted({"id": await self.respond(body)})
         message = await async_context.get().execute_webhook(
             self._application_id, self.token, payload=body["data"], wait=True, **self.session()
         )
         return self._posted(message)
+
+    async def update(self, reply: Reply) -> None:
+        """Put `reply` in place of the clicked message: as the response, or an edit after it."""
+        body = callback_body(reply, edit=True)
+        if not self._responded:
+            await self.respond(body)
+            return
+        del body["data"]["tts"]  # a message's edit takes no text-to-speech
+        await async_context.get().edit_original_interaction_response(
+            self._application_id, self.token, payload=body["data"], **self.session()
+        )
+
+    async def acknowledge(self) -> None:
+        """Respond to a click with nothing to show: the clicked message changes afterwards."""
+        await self.respond({"type": DEFERRED_UPDATE_MESSAGE})
 
     async def defer(self, *, hidden: bool) -> None:
         """Respond with "thinking"; the answer follows up."""
@@ -140,7 +174,7 @@ class JsonExchange(Exchange):
         }
 
     def _posted(self, message: Any) -> Posted | None:
-        if not isinstance(message, dict) or self.channel_id is None:
+        if not isinstance(message, dict) or message.get("id") is None or self.channel_id is None:
             return None
         message_id = int(message["id"])
         return Posted(message_id, jump_url(self.guild_id, self.channel_id, message_id))
@@ -154,25 +188,29 @@ def learner_answer(
     bot: GuideBot,
     payload: dict[str, Any],
     exchange: Callable[[GuideBot, dict[str, Any]], JsonExchange],
-    *,
-    commands: bool = True,
 ) -> Coroutine[Any, Any, None] | None:
-    """Return the answering of a learner's autocomplete (and command) from its JSON.
+    """Return the answering of a learner's command, autocomplete or click from its JSON.
 
-    None for anything else, and for options the command tree would not take as they are: those
-    go through discord.py, whose errors the user is told.
+    None for anything else, for options the command tree would not take as they are (those go
+    through discord.py, whose errors the user is told), and for a click on a message Discord did
+    not include (ignored, as discord.py's own routing does).
 
     Args:
         bot: the client whose responder, store and command tree answer.
         payload: the interaction, as Discord sent it.
         exchange: makes the exchange that sends the answer.
-        commands: answer learners' commands too, not only autocompletes.
     """
     data = payload.get("data")
     if not isinstance(data, dict):
         return None
     kind = payload.get("type")
-    if kind == APPLICATION_COMMAND and commands:
+    if kind == COMPONENT:
+        message = payload.get("message")
+        if not isinstance(message, dict):
+            return None
+        clicked = exchange(bot, payload)
+        return _observed(bot, clicked, _click(bot, clicked, data, message))
+    if kind == APPLICATION_COMMAND:
         options = _command_options(bot, data)
         if options is None:
             return None
@@ -196,6 +234,27 @@ async def _observed(bot: GuideBot, exchange: JsonExchange, work: Awaitable[None]
             await work
         except Exception as error:  # the boundary where every failure is reported
             await report_error(exchange, error)
+
+
+async def _click(
+    bot: GuideBot, exchange: JsonExchange, data: dict[str, Any], message: dict[str, Any]
+) -> None:
+    """Answer a click on `message` by what its custom_id says (`bot.clicks`).
+
+    One whose custom_id no codec reads (a message from an older version of the bot) is told so
+    privately, rather than left for Discord to call failed.
+    """
+    custom_id = data.get("custom_id")
+    click = custom_ids.decode(custom_id) if isinstance(custom_id, str) else None
+    if click is None:
+        action: clicks.Action = clicks.Send(
+            replies.notice_reply("Out of date", OUT_OF_DATE), refused=True
+        )
+    else:
+        values = [str(value) for value in data.get("values") or ()]
+        clicker = clicks.Clicker(exchange.user_id, exchange.manage_messages)
+        action = clicks.handle(click, values, clicker, bot.store.current)
+    await bot.responder.act(exchange, action, message)
 
 
 async def _complete(bot: GuideBot, exchange: JsonExchange, typed: str) -> None:

@@ -8,6 +8,7 @@ edit calls take. The tests check that discord.py turns the latter into exactly t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import discord
@@ -95,33 +96,35 @@ def _component_json(component: Component) -> dict[str, Any]:
     }
 
 
-def reply_of(message: discord.Message) -> Reply:
-    """Return a message as a `Reply`: its content, embeds and buttons, to send it back changed.
+def reply_of(message: Mapping[str, Any]) -> Reply:
+    """Return a message's JSON as a `Reply` (content, embeds, buttons), to send it back changed.
 
     Only buttons are kept: the messages read back this way (a "did you mean") have no others.
     """
     rows = tuple(
-        tuple(button for button in map(_button_of, row.children) if button is not None)
-        for row in message.components
-        if isinstance(row, discord.ActionRow)
+        tuple(button for button in map(_button_of, row.get("components") or ()) if button)
+        for row in message.get("components") or ()
+        if row.get("type") == ACTION_ROW
     )
     return Reply(
-        embeds=tuple(message.embeds),
+        embeds=tuple(discord.Embed.from_dict(embed) for embed in message.get("embeds") or ()),
         rows=tuple(row for row in rows if row),
-        content=message.content or None,
-        ephemeral=message.flags.ephemeral,
+        content=message.get("content") or None,
+        ephemeral=bool(int(message.get("flags") or 0) & EPHEMERAL_FLAG),
     )
 
 
-def _button_of(item: discord.Component) -> Button | LinkButton | None:
-    if not isinstance(item, discord.Button):
+def _button_of(item: Mapping[str, Any]) -> Button | LinkButton | None:
+    if item.get("type") != BUTTON:
         return None
-    if item.url:
-        return LinkButton(item.label or "", item.url)
-    if item.custom_id is None:
+    label = str(item.get("label") or "")
+    if item.get("url"):
+        return LinkButton(label, str(item["url"]))
+    custom_id = item.get("custom_id")
+    if not isinstance(custom_id, str):
         return None
-    style = _STYLE_NAMES.get(item.style.value, "secondary")
-    return Button(item.label or "", item.custom_id, style, item.disabled)
+    style: ButtonStyle = _STYLE_NAMES.get(int(item.get("style") or 0), "secondary")
+    return Button(label, custom_id, style, bool(item.get("disabled")))
 
 
 def allowed_mentions(reply: Reply) -> discord.AllowedMentions:

@@ -7,10 +7,10 @@ import asyncio
 import contextlib
 import logging
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -23,6 +23,9 @@ from bot.payload import build_view, message_kwargs, reply_of
 from bot.recorder import Recorder
 from bot.replies import CommandOptions, Reply
 from bot.store import Snapshot
+
+if TYPE_CHECKING:
+    from bot.json_answers import JsonExchange
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +62,10 @@ class Posted:
 class Exchange(abc.ABC):
     """One interaction as the responder answers it, whichever adapter received it.
 
-    The responder decides what to send; an exchange knows how to send it. The gateway's is a
-    `discord.Interaction` (`GatewayExchange`); the HTTP endpoint's is the interaction's own JSON,
-    answered with callback JSON (`bot.endpoint`).
+    The responder decides what to send; an exchange knows how to send it. Learners'
+    interactions, clicks included, are answered from their own JSON with callback JSON, in
+    either adapter (`bot.json_answers`); the rest, which discord.py parses, through a
+    `discord.Interaction` (`GatewayExchange`).
     """
 
     id: int
@@ -291,51 +295,39 @@ class Responder:
             self._expire_later(posted.id, exchange, reply)
         await self._tell_note(exchange, reply)
 
-    async def act(self, interaction: discord.Interaction, action: Action) -> None:
-        """Carry out what a click handler decided."""
+    async def act(self, exchange: JsonExchange, action: Action, message: Mapping[str, Any]) -> None:
+        """Carry out what a click handler decided about a click on `message`, as Discord sent it."""
         match action:
             case Send(reply=reply, refused=refused):
                 if refused:
-                    GatewayExchange(interaction).mark("refused")
-                await self.send(interaction, reply)
+                    exchange.mark("refused")
+                await self.send(exchange, reply)
             case Edit(reply=reply):
-                await self.edit(interaction, reply)
+                await self.edit(exchange, reply)
             case Delete():
-                await self.delete(interaction)
+                await self.delete(exchange)
             case Choose(reply=reply, chosen=chosen):
-                if interaction.message is not None:
-                    shown = reply_of(interaction.message)
-                    await self.edit(interaction, replies.chosen_reply(shown, chosen))
-                await self.send(interaction, reply)
+                await self.edit(exchange, replies.chosen_reply(reply_of(message), chosen))
+                await self.send(exchange, reply)
 
-    async def edit(self, interaction: discord.Interaction, reply: Reply) -> None:
+    async def edit(self, exchange: JsonExchange, reply: Reply) -> None:
         """Replace the message a component sits on with `reply`."""
-        kwargs = message_kwargs(reply, edit=True)
-        if interaction.response.is_done():
-            await interaction.edit_original_response(**kwargs)
-        else:
-            await interaction.response.edit_message(**kwargs)
-        if reply.expires and interaction.message is not None:
-            self._expire_later(interaction.message.id, GatewayExchange(interaction), reply)
+        await exchange.update(reply)
+        if reply.expires and exchange.message_id is not None:
+            self._expire_later(exchange.message_id, exchange, reply)
 
-    async def delete(self, interaction: discord.Interaction) -> None:
+    async def delete(self, exchange: JsonExchange) -> None:
         """Delete the message a component sits on."""
-        await interaction.response.defer()
-        await interaction.delete_original_response()
-        if interaction.message is not None:
-            expiry = self._expiries.pop(interaction.message.id, None)
-            if expiry is not None:  # a walkthrough: nothing left to switch off
-                expiry.cancel()
-        if interaction.message is not None and interaction.channel_id is not None:
-            await self.cooldown.deleted(interaction.channel_id, interaction.message.id)
-
-    async def guarded(self, interaction: discord.Interaction, work: Awaitable[None]) -> None:
-        """Run a click handler; any failure is logged and reported to the clicker."""
-        async with observed(interaction, self.metrics):
-            try:
-                await work
-            except Exception as error:  # the boundary where every failure is reported
-                await report_error(interaction, error)
+        await exchange.acknowledge()
+        await exchange.delete_original()
+        message_id = exchange.message_id
+        if message_id is None:
+            return
+        expiry = self._expiries.pop(message_id, None)
+        if expiry is not None:  # a walkthrough: nothing left to switch off
+            expiry.cancel()
+        if exchange.channel_id is not None:
+            await self.cooldown.deleted(exchange.channel_id, message_id)
 
     def close(self) -> None:
         """Stop the pending walkthrough timeouts."""

@@ -1,8 +1,9 @@
-"""A recording stand-in for `discord.Interaction`, for unit tests of the Discord adapters.
+"""Recording stand-ins for `discord.Interaction` and for discord.py's interaction webhooks.
 
-Every call is bound to discord.py's own signature of the method it stands for, so a call that
-discord.py would refuse fails the test; it is then recorded in order, and can be made to fail
-the way Discord fails it. The end-to-end tests check the same code against the emulator.
+For unit tests of the Discord adapters. Every call is bound to discord.py's own signature of
+the method it stands for, so a call that discord.py would refuse fails the test; it is then
+recorded in order, and can be made to fail the way Discord fails it. The end-to-end tests check
+the same code against the emulator.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 
 import discord
 from discord.state import ConnectionState
+from discord.webhook.async_ import AsyncWebhookAdapter
+
+from bot.payload import CHANNEL_MESSAGE_WITH_SOURCE
 
 GUILD_ID = 10
 CHANNEL_ID = 20
@@ -34,10 +38,8 @@ def http_error(status: int, code: int = 0, message: str = "") -> discord.HTTPExc
     return discord.HTTPException(response, {"code": code, "message": message})  # type: ignore[arg-type]
 
 
-def make_message(
-    channel_id: int = CHANNEL_ID, components: list[dict[str, Any]] | None = None
-) -> discord.Message:
-    """Return a message as Discord hands back a posted one: an id, a jump URL, components."""
+def make_message(channel_id: int = CHANNEL_ID) -> discord.Message:
+    """Return a message as Discord hands back a posted one: an id and a jump URL."""
     data: Any = {
         "id": str(next(_IDS)),
         "channel_id": str(channel_id),
@@ -53,7 +55,7 @@ def make_message(
         "embeds": [],
         "pinned": False,
         "type": 0,
-        "components": components or [],
+        "components": [],
     }
     channel = discord.PartialMessageable(state=_STATE, id=channel_id, guild_id=GUILD_ID)
     return discord.Message(state=_STATE, channel=channel, data=data)
@@ -79,19 +81,15 @@ class FakeInteraction:
     """An interaction whose responses are recorded in `calls` instead of sent."""
 
     channel_id: int | None = CHANNEL_ID
-    message: discord.Message | None = None
-    """The message a clicked component sits on."""
     data: dict[str, Any] = field(default_factory=lambda: {"name": "framework"})
     id: int = field(default_factory=lambda: next(_IDS))
-    client: Any = None
     type: discord.InteractionType = discord.InteractionType.application_command
     guild_id: int | None = GUILD_ID
     extras: dict[str, Any] = field(default_factory=dict)
+    """As discord.Interaction's: where the answering code notes the outcome for the metrics."""
     callback_names_message: bool = True
     """Whether the answer's callback returns the posted message (over HTTP it does not)."""
-    """As discord.Interaction's: where the answering code notes the outcome for the metrics."""
     user: Any = field(default_factory=lambda: SimpleNamespace(id=1))
-    permissions: discord.Permissions = field(default_factory=discord.Permissions.none)
     calls: list[Call] = field(default_factory=list)
     posted: list[discord.Message] = field(default_factory=list)
     """The messages Discord would have posted, in order."""
@@ -134,7 +132,7 @@ class FakeInteraction:
     async def edit_original_response(self, **kwargs: Any) -> discord.InteractionMessage:
         """Stand in for `discord.Interaction.edit_original_response`."""
         self.record("edit_original_response", discord.Interaction.edit_original_response, kwargs)
-        return self.message  # type: ignore[return-value]
+        return self.posted[0]  # type: ignore[return-value]
 
     def record(
         self, name: str, real: Callable[..., Any], kwargs: dict[str, Any] | None = None
@@ -180,10 +178,6 @@ class FakeResponse:
             resource=message if named else None, message_id=message.id if named else None
         )
 
-    async def edit_message(self, **kwargs: Any) -> None:
-        """Stand in for `discord.InteractionResponse.edit_message`."""
-        self._respond("edit_message", discord.InteractionResponse.edit_message, kwargs)
-
     def _respond(self, name: str, real: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         if self._done:
             raise discord.InteractionResponded(self._interaction)  # type: ignore[arg-type]
@@ -201,3 +195,99 @@ class FakeFollowup:
         """Stand in for `discord.Webhook.send`; returns the message, as with `wait=True`."""
         self._interaction.record("followup.send", discord.Webhook.send, kwargs)
         return self._interaction.post()
+
+
+CLIENT_HTTP = SimpleNamespace(_HTTPClient__session=None, proxy=None, proxy_auth=None)
+"""What an interaction answered from its JSON reads of the client's HTTP client."""
+
+
+def interaction_json(
+    kind: int,
+    data: dict[str, Any],
+    *,
+    user: int = 30,
+    permissions: int = 0,
+    message: dict[str, Any] | None = None,
+    dm: bool = False,
+) -> dict[str, Any]:
+    """Return an interaction from `user` in server 10's channel 20 (or a DM), as Discord sends it.
+
+    Args:
+        kind: Discord's interaction type: 2 a command, 3 a click, 4 an autocomplete.
+        data: Its `data`.
+        user: Who sent it.
+        permissions: Their permissions in the channel, as Discord's bit set.
+        message: The message a clicked component sits on.
+        dm: Sent in a direct message with the bot, where there is no member.
+    """
+    author = {"id": str(user), "username": "learner", "discriminator": "0", "avatar": None}
+    member = {"user": author, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00"}
+    payload: dict[str, Any] = {
+        "id": str(next(_IDS)),
+        "application_id": "2",
+        "type": kind,
+        "token": "interaction-token",
+        "version": 1,
+        "guild_id": str(GUILD_ID),
+        "channel_id": str(CHANNEL_ID),
+        "channel": {"id": str(CHANNEL_ID), "type": 0, "guild_id": str(GUILD_ID), "name": "help"},
+        "member": {**member, "permissions": str(permissions), "deaf": False, "mute": False},
+        "app_permissions": "0",
+        "locale": "en-US",
+        "attachment_size_limit": 8 * 1024 * 1024,
+        "data": data,
+    }
+    if message is not None:
+        payload["message"] = message
+    if dm:
+        for key in ("guild_id", "member", "channel"):
+            del payload[key]
+        dm_channel = {"id": str(CHANNEL_ID), "type": 1, "recipients": [author]}
+        payload.update(user=author, channel=dm_channel)
+    return payload
+
+
+class RecordingWebhooks:
+    """discord.py's interaction webhook adapter, recording each call instead of sending it.
+
+    Set it as the adapter of the moment (`discord.webhook.async_.async_context`) and an
+    interaction answered from its JSON (`bot.json_answers`) sends its callback and webhook calls
+    here. Each call is bound to the signature of the `AsyncWebhookAdapter` method it stands for,
+    recorded in order by name with the JSON it sends, and can be made to fail as Discord fails it.
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.failures: dict[str, BaseException] = {}
+
+    def fail(self, name: str, error: BaseException) -> None:
+        """Make every call of `name` (e.g. "create_interaction_response") raise `error`."""
+        self.failures[name] = error
+
+    def names(self) -> list[str]:
+        """Return the names of the calls made, in order."""
+        return [name for name, _ in self.calls]
+
+    def only(self, name: str) -> dict[str, Any]:
+        """Return the JSON of the one call of `name`; fail if there is not exactly one."""
+        (sent,) = [sent for called, sent in self.calls if called == name]
+        return sent
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        real = getattr(AsyncWebhookAdapter, name)
+        signature = inspect.signature(real)
+
+        async def call(*args: Any, **kwargs: Any) -> dict[str, Any]:
+            bound = signature.bind(self, *args, **kwargs).arguments
+            params = bound.get("params")
+            sent = params.payload if params is not None else bound.get("payload") or {}
+            self.calls.append((name, sent))
+            if name in self.failures:
+                raise self.failures[name]
+            message_id = str(next(_IDS))
+            if name == "create_interaction_response":
+                posted = message_id if sent.get("type") == CHANNEL_MESSAGE_WITH_SOURCE else None
+                return {"interaction": {"response_message_id": posted}}
+            return {"id": message_id, "channel_id": str(CHANNEL_ID)}
+
+        return call

@@ -140,6 +140,7 @@ def test_cooldown_five_askers_in_one_channel_get_one_card_and_a_link_to_it(
                 f"[just above]({jump_url(emu, first.message)})."
             )
         assert public_messages(emu, emu.channel_id) == [first.message]
+        assert first.webhook_requests == [], "the callback's answer named the card: no read-back"
 
         elsewhere = await emu.slash("framework", {"name": "django"}, channel_id=other_channel)
         assert title(elsewhere) == "Django"

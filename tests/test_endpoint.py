@@ -20,12 +20,15 @@ from bot.endpoint import PublicKeyError, build_app, is_signed, verify_key
 from bot.store import GuideStore
 from tests.conftest import SHIPPED_GUIDE
 from tests.emulator.endpoint import signature_headers
+from tests.interactions import interaction_json
 
 KEY = SigningKey(bytes(range(32)))
 PUBLIC_KEY = KEY.verify_key.encode().hex()
 NOW = 1_800_000_000
 PING = json.dumps({"type": 1, "id": "1", "application_id": "2", "version": 1}).encode()
 MIB = 1024 * 1024
+STATUS = {"name": "status", "type": 1}
+"""/guide status: an admin command, which discord.py answers."""
 
 
 def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
@@ -162,28 +165,7 @@ def test_a_public_key_in_either_case_with_spaces_around_is_accepted():
 
 def interaction(kind: int, data: dict[str, Any], *, dm: bool = False) -> bytes:
     """Return an interaction from user 30 in server 10's channel 20 (or a DM), as Discord sends."""
-    user = {"id": "30", "username": "learner", "discriminator": "0", "avatar": None}
-    member = {"user": user, "roles": [], "joined_at": "2026-01-01T00:00:00+00:00"}
-    payload = {
-        "id": "900",
-        "application_id": "2",
-        "type": kind,
-        "token": "interaction-token",
-        "version": 1,
-        "guild_id": "10",
-        "channel_id": "20",
-        "channel": {"id": "20", "type": 0, "guild_id": "10", "name": "help"},
-        "member": {**member, "permissions": "0", "deaf": False, "mute": False, "flags": 0},
-        "app_permissions": "0",
-        "locale": "en-US",
-        "attachment_size_limit": 8 * MIB,
-        "data": {"id": "50", "type": 1, **data},
-    }
-    if dm:
-        for key in ("guild_id", "member", "channel"):
-            del payload[key]
-        payload.update(user=user, channel={"id": "20", "type": 1, "recipients": [user]})
-    return json.dumps(payload).encode()
+    return json.dumps(interaction_json(kind, {"id": "50", "type": 1, **data}, dm=dm)).encode()
 
 
 def answers(monkeypatch: pytest.MonkeyPatch, body: bytes) -> tuple[int, Any, int]:
@@ -267,7 +249,7 @@ def test_a_hidden_answer_pointed_at_someone_says_privately_why_nobody_was_pinged
 @pytest.mark.parametrize(
     "data",
     [
-        {"name": "guide", "options": [{"name": "status", "type": 1}]},
+        {"name": "guide", "options": [STATUS]},
         {"name": "resources", "options": [{"name": "kind", "type": 3, "value": "videos"}]},
         {"name": "framework", "options": [{"name": "name", "type": 4, "value": 3}]},
         {"name": "framework", "options": [{"name": "name", "type": 3, "value": 3}]},
@@ -294,14 +276,15 @@ def test_anything_else_goes_through_discord_py_which_tells_the_user(monkeypatch,
     assert status == 500  # here discord.py's parser answers nothing: past the deadline
 
 
-def test_over_the_gateway_an_autocomplete_is_answered_from_its_json_and_a_command_is_not(
+def test_over_the_gateway_learners_interactions_are_answered_from_their_json_and_no_other(
     monkeypatch,
 ):
     sent: list[dict[str, Any]] = []
     parsed: list[dict[str, Any]] = []
 
-    async def send_response(_exchange: Any, body: dict[str, Any]) -> None:
+    async def send_response(_exchange: Any, body: dict[str, Any]) -> int:
         sent.append(body)
+        return 1234  # the message posted, as the callback's answer names it
 
     async def scenario() -> None:
         bot = GuideBot(
@@ -315,10 +298,15 @@ def test_over_the_gateway_an_autocomplete_is_answered_from_its_json_and_a_comman
         typed = {"name": "name", "type": 3, "value": "fla", "focused": True}
         gateway_event(json.loads(interaction(4, {"name": "framework", "options": [typed]})))
         gateway_event(json.loads(interaction(2, {"name": "framework"})))
+        click = {"custom_id": "gb:del:999", "component_type": 2}
+        gateway_event(interaction_json(3, click, message={"id": "555"}))
+        gateway_event(json.loads(interaction(2, {"name": "guide", "options": [STATUS]})))
         await asyncio.sleep(0.1)
 
     asyncio.run(scenario())
 
-    assert [body["type"] for body in sent] == [8]
+    assert [body["type"] for body in sent] == [8, 4, 4]
     assert sent[0]["data"]["choices"][0]["value"] == "Flask"
-    assert [payload["type"] for payload in parsed] == [2]
+    assert sent[1]["data"]["embeds"][0]["title"].startswith("Frameworks in ")
+    assert sent[2]["data"]["embeds"][0]["title"] == "Not yours"
+    assert [payload["data"]["name"] for payload in parsed] == ["guide"]
