@@ -8,7 +8,6 @@ fields, so a new key is one line here (and one entry in config.example.toml).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import tomllib
 import types
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from bot.guide import DEFAULT_GUIDE_PATH
 from bot.insight import DEFAULT_INSIGHT_URL, SQLITE_PREFIX
+from bot.validation import closest
 
 TOKEN_ENV = "DISCORD_TOKEN"  # noqa: S105 - the variable's name, not a secret
 """Environment variable that holds the bot token; it wins over the file's token."""
@@ -470,7 +470,5 @@ def _is_a(kind: type, value: Any) -> bool:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1)
-    return (
-        f" (did you mean '{close[0]}'?)" if close else f" (expected one of: {', '.join(options)})"
-    )
+    close = closest(word, options)
+    return f" (did you mean '{close}'?)" if close else f" (expected one of: {', '.join(options)})"

@@ -1,5 +1,7 @@
 import json
 import re
+import subprocess
+import sys
 import tomllib
 from urllib.parse import parse_qs, urlsplit
 
@@ -251,3 +253,27 @@ def test_the_readmes_invite_asks_for_the_permissions_it_names():
     assert int(query["permissions"][0]) == VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
     words = " ".join(readme.split())
     assert "the permissions are View Channels, Send Messages and Embed Links" in words
+
+
+NOT_IN_THE_GATEWAY_BOT = (
+    "yaml",  # guides are parsed in a child process (bot/apart.py)
+    "difflib",  # "did you mean" in the messages of a broken config or guide
+    "redis",  # only with [cooldown] redis_url
+    "aiohttp.web",  # only with a metrics port, or for `guidebot serve`
+    "bot.endpoint",
+    "bot.console",  # only `ask` and `complete` read typed commands
+)
+
+
+def test_the_gateway_bot_imports_nothing_it_only_might_use():
+    # What `guidebot run` imports: the CLI, then its cogs. Each of these would stay in its memory
+    # for as long as it runs (bench/e2e.py measures it); a fresh interpreter, as pytest has them.
+    script = (
+        "import importlib, sys; import bot.cli; from bot.bot import EXTENSIONS; "
+        "[importlib.import_module(name) for name in EXTENSIONS]; print(*sys.modules)"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+    ).stdout.split()
+    assert "bot.cogs.admin" in imported
+    assert [name for name in NOT_IN_THE_GATEWAY_BOT if name in imported] == []
