@@ -258,6 +258,8 @@ def test_the_readmes_invite_asks_for_the_permissions_it_names():
 NOT_IN_THE_GATEWAY_BOT = (
     "yaml",  # guides are parsed in a child process (bot/apart.py)
     "difflib",  # "did you mean" in the messages of a broken config or guide
+    "importlib.resources",  # and zipfile: the bundled guide is found in the package's folder
+    "zipfile",
     "redis",  # only with [cooldown] redis_url
     "aiohttp.web",  # only with a metrics port, or for `guidebot serve`
     "bot.endpoint",
