@@ -261,6 +261,8 @@ NOT_IN_THE_GATEWAY_BOT = (
     "importlib.resources",  # and zipfile: the bundled guide is found in the package's folder
     "zipfile",
     "redis",  # only with [cooldown] redis_url
+    "prometheus_client",  # and its HTTP servers: only when the metrics are read
+    "http.server",
     "aiohttp.web",  # only with a metrics port, or for `guidebot serve`
     "bot.endpoint",
     "bot.console",  # only `ask` and `complete` read typed commands
