@@ -67,6 +67,18 @@ def test_validator_catches_an_embed_title_over_256_characters(spec: SpecValidato
     ]
 
 
+def test_validator_finds_the_same_problems_in_a_body_sent_again(spec: SpecValidator) -> None:
+    bad = {"type": 4, "data": {"embeds": [{"title": "x" * 300}]}}
+    good = {"type": 4, "data": {"content": "fine", "allowed_mentions": {"parse": []}}}
+
+    first = callback_problems(spec, bad)
+
+    assert first
+    assert callback_problems(spec, good) == []
+    assert callback_problems(spec, bad) == first
+    assert callback_problems(spec, {**bad, "type": 3}) != first  # another body, checked anew
+
+
 def test_validator_catches_26_autocomplete_choices(spec: SpecValidator) -> None:
     choices = [{"name": f"n{i}", "value": f"v{i}"} for i in range(26)]
 
