@@ -419,12 +419,18 @@ class Matcher:
         for run in self._typo_runs(read):
             if run in self._other:
                 continue
-            near = [  # a name is its framework's, even where it is also a word of others
-                (cost, self._exact.get(key, owners), self._plausible(run, key, distance))
-                for key, distance, owners in self._near_keys(run, max_distance=2)
-                for cost in [typo_cost(run, key, distance)]
-            ]
-            plausible = [(cost, owners) for cost, owners, plausible in near if owners and plausible]
+            # Two edits cost at least 1.5 and one at most 1: when a key one edit away will do,
+            # none two edits away can win or rival it, and the far fewer keys within one edit
+            # are all there is to read.
+            for max_distance in (1, 2):
+                near = [  # a name is its framework's, even where it is also a word of others
+                    (cost, self._exact.get(key, owners), self._plausible(run, key, distance))
+                    for key, distance, owners in self._near_keys(run, max_distance)
+                    for cost in [typo_cost(run, key, distance)]
+                ]
+                plausible = [(c, owners) for c, owners, plausible in near if owners and plausible]
+                if plausible:
+                    break
             if not plausible:
                 continue
             cost = min(cost for cost, _ in plausible)

@@ -33,3 +33,32 @@ def test_the_keys_one_edit_away_are_those_osa_finds_among_all():
         }
         found = {(key, distance) for key, distance, _ in matcher._near_keys(query, 1)}
         assert found == expected, query
+
+
+def test_a_lookup_reads_keys_two_edits_away_only_when_none_one_edit_away_will_do():
+    """The typo tier's shortcut (one edit first) answers as reading two edits at once would."""
+    frameworks = synthetic_guide(1_000)
+    fast, thorough = Matcher(frameworks), Matcher(frameworks)
+    near = thorough._near_keys
+    thorough._near_keys = lambda query, _max_distance, **kwargs: near(query, 2, **kwargs)  # type: ignore[method-assign]
+    rng = random.Random(9)
+    queries = []
+    for framework in rng.sample(frameworks, 300):
+        name = framework.name.casefold()
+        for _ in range(3):
+            typed = list(name)
+            for _edit in range(rng.randint(1, 2)):
+                at = rng.randrange(len(typed))
+                match rng.randrange(3):
+                    case 0 if at + 1 < len(typed):
+                        typed[at], typed[at + 1] = typed[at + 1], typed[at]
+                    case 1 if len(typed) > 3:
+                        del typed[at]
+                    case _:
+                        typed.insert(at, rng.choice("aeiknrst"))
+            queries.append("".join(typed))
+    # (The reference reads two edits for the suggestions of a miss too; those are not compared.)
+    found = [(fast.lookup(query).framework, thorough.lookup(query).framework) for query in queries]
+
+    assert all(mine == theirs for mine, theirs in found)
+    assert sum(mine is not None for mine, _ in found) > 300
