@@ -960,3 +960,11 @@ def test_discord_api_spec_names_another_copy(
     other.write_bytes(SPEC_PATH.read_bytes())
     monkeypatch.setenv("DISCORD_API_SPEC", str(other))
     assert SpecValidator().spec_path == other
+
+
+def test_every_emulator_shares_the_validator_of_its_spec(tmp_path: Path) -> None:
+    other = tmp_path / "openapi.json"
+    other.write_bytes(SPEC_PATH.read_bytes())
+
+    assert DiscordEmulator().validator is DiscordEmulator().validator
+    assert DiscordEmulator(spec_path=other).validator is not DiscordEmulator().validator

@@ -103,7 +103,7 @@ class DiscordEmulator:
         self.response_deadline = response_deadline
         self.token_lifetime = token_lifetime
         self.reject_invalid = reject_invalid
-        self.validator = SpecValidator(spec_path)
+        self.validator = SpecValidator.shared(spec_path)
         self.signing_key = SigningKey.generate()
         """The application's Ed25519 key: interactions sent to an endpoint are signed with it."""
         self.endpoint: Endpoint | None = None
