@@ -279,8 +279,11 @@ class _HttpExchange(JsonExchange):
         super().__init__(bot, payload)
         self._metrics = bot.metrics
 
-    async def _send_response(self, body: dict[str, Any]) -> None:
-        """Hand `body` to the waiting request, now: the response time is taken here."""
+    async def _send_response(self, body: dict[str, Any], *, locate: bool) -> None:
+        """Hand `body` to the waiting request, now: the response time is taken here.
+
+        Discord's answer to it names no message, however it is asked (`locate`).
+        """
         adapter = async_context.get()
         if not isinstance(adapter, _FirstResponse):
             raise TypeError("an HTTP interaction is answered only inside its request")

@@ -78,20 +78,23 @@ class JsonExchange(Exchange):
         self._outcome = "answered"
         self._responded = False
 
-    async def respond(self, body: dict[str, Any]) -> int | None:
+    async def respond(self, body: dict[str, Any], *, locate: bool = False) -> int | None:
         """Send `body`, callback JSON, as the interaction's one response.
 
         Once Discord has taken it, and only then, the interaction is done (as discord.py's
         `InteractionResponse.is_done` says), so a failed response can still be answered.
-        Returns the id of the message it posted, when Discord names it.
+        With `locate`, returns the id of the message it posted, when Discord names it.
         """
-        message_id = await self._send_response(body)
+        message_id = await self._send_response(body, locate=locate)
         self._responded = True
         return message_id
 
     @abc.abstractmethod
-    async def _send_response(self, body: dict[str, Any]) -> int | None:
-        """Send the response, as this adapter does; return the message's id if Discord names it."""
+    async def _send_response(self, body: dict[str, Any], *, locate: bool) -> int | None:
+        """Send the response as this adapter does; with `locate`, return the message's id.
+
+        None when Discord's answer names no message.
+        """
 
     @property
     def outcome(self) -> str:
@@ -106,11 +109,11 @@ class JsonExchange(Exchange):
         """Whether the interaction has had its response."""
         return self._responded
 
-    async def post(self, reply: Reply) -> Posted | None:
+    async def post(self, reply: Reply, *, locate: bool = False) -> Posted | None:
         """Send `reply` as the response, or to the webhook as a followup."""
         body = callback_body(reply)
         if not self._responded:
-            return self._posted({"id": await self.respond(body)})
+            return self._posted({"id": await self.respond(body, locate=locate)})
         message = await async_context.get().execute_webhook(
             self._application_id, self.token, payload=body["data"], wait=True, **self.session()
         )

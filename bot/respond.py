@@ -91,10 +91,11 @@ class Exchange(abc.ABC):
         """Whether the interaction has had its one response (an answer or a defer)."""
 
     @abc.abstractmethod
-    async def post(self, reply: Reply) -> Posted | None:
+    async def post(self, reply: Reply, *, locate: bool = False) -> Posted | None:
         """Send `reply`: as the response, or as a followup once there is one.
 
-        Returns where it went, when Discord says so.
+        Returns where it went, when Discord says so: with `locate`, ask it to, where that costs
+        more (a gateway callback's answer then carries the whole message).
         """
 
     @abc.abstractmethod
@@ -140,8 +141,8 @@ class GatewayExchange(Exchange):
         """Whether discord.py has sent the interaction's response."""
         return self.interaction.response.is_done()
 
-    async def post(self, reply: Reply) -> Posted | None:
-        """Send `reply` as the response, or as a followup."""
+    async def post(self, reply: Reply, *, locate: bool = False) -> Posted | None:
+        """Send `reply` as the response, or as a followup (discord.py always locates it)."""
         interaction = self.interaction
         kwargs = message_kwargs(reply)
         if interaction.response.is_done():
@@ -279,7 +280,7 @@ class Responder:
         if reply.not_found:
             exchange.mark("not_found")
         try:
-            posted = await exchange.post(reply)
+            posted = await exchange.post(reply, locate=topic is not None or reply.expires)
         except BaseException:
             if topic is not None and channel is not None:
                 await self.cooldown.release(channel, topic)

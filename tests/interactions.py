@@ -13,13 +13,11 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 from discord.state import ConnectionState
 from discord.webhook.async_ import AsyncWebhookAdapter
-
-from bot.payload import CHANNEL_MESSAGE_WITH_SOURCE
 
 GUILD_ID = 10
 CHANNEL_ID = 20
@@ -247,47 +245,54 @@ def interaction_json(
     return payload
 
 
-class RecordingWebhooks:
-    """discord.py's interaction webhook adapter, recording each call instead of sending it.
+class RecordingWebhooks(AsyncWebhookAdapter):
+    """discord.py's interaction webhook adapter, recording each request instead of sending it.
 
     Set it as the adapter of the moment (`discord.webhook.async_.async_context`) and an
     interaction answered from its JSON (`bot.json_answers`) sends its callback and webhook calls
-    here. Each call is bound to the signature of the `AsyncWebhookAdapter` method it stands for,
-    recorded in order by name with the JSON it sends, and can be made to fail as Discord fails it.
+    here: discord.py's own methods build each request, and only the HTTP is left out. Requests are
+    recorded in order by what they do (`ROUTES`), with the JSON they send, and can be made to
+    fail as Discord fails them.
     """
 
+    ROUTES: ClassVar[dict[tuple[str, str], str]] = {
+        ("POST", "/interactions/{webhook_id}/{webhook_token}/callback"): "callback",
+        ("POST", "/webhooks/{webhook_id}/{webhook_token}"): "followup",
+        ("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): "read original",
+        ("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): "edit original",
+        ("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/@original"): "delete original",
+    }
+
     def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.located: list[bool] = []
+        """For each callback, whether it asked Discord to answer with the message posted."""
         self.failures: dict[str, BaseException] = {}
 
     def fail(self, name: str, error: BaseException) -> None:
-        """Make every call of `name` (e.g. "create_interaction_response") raise `error`."""
+        """Make every request of `name` (e.g. "callback") raise `error`."""
         self.failures[name] = error
 
     def names(self) -> list[str]:
-        """Return the names of the calls made, in order."""
+        """Return the names of the requests made, in order."""
         return [name for name, _ in self.calls]
 
     def only(self, name: str) -> dict[str, Any]:
-        """Return the JSON of the one call of `name`; fail if there is not exactly one."""
+        """Return the JSON of the one request of `name`; fail if there is not exactly one."""
         (sent,) = [sent for called, sent in self.calls if called == name]
         return sent
 
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        real = getattr(AsyncWebhookAdapter, name)
-        signature = inspect.signature(real)
-
-        async def call(*args: Any, **kwargs: Any) -> dict[str, Any]:
-            bound = signature.bind(self, *args, **kwargs).arguments
-            params = bound.get("params")
-            sent = params.payload if params is not None else bound.get("payload") or {}
-            self.calls.append((name, sent))
-            if name in self.failures:
-                raise self.failures[name]
-            message_id = str(next(_IDS))
-            if name == "create_interaction_response":
-                posted = message_id if sent.get("type") == CHANNEL_MESSAGE_WITH_SOURCE else None
-                return {"interaction": {"response_message_id": posted}}
-            return {"id": message_id, "channel_id": str(CHANNEL_ID)}
-
-        return call
+    async def request(self, route: Any, session: Any, **kwargs: Any) -> Any:
+        """Record the request, as discord.py's methods make it; answer as Discord would."""
+        inspect.signature(AsyncWebhookAdapter.request).bind(self, route, session, **kwargs)
+        name = self.ROUTES[route.method, route.path]
+        self.calls.append((name, kwargs.get("payload") or {}))
+        if name in self.failures:
+            raise self.failures[name]
+        message = {"id": str(next(_IDS)), "channel_id": str(CHANNEL_ID)}
+        if name == "callback":
+            located = (kwargs.get("params") or {}).get("with_response") == "1"
+            self.located.append(located)
+            return {"interaction": {"response_message_id": message["id"]}} if located else None
+        return None if name == "delete original" else message

@@ -282,7 +282,7 @@ def test_over_the_gateway_learners_interactions_are_answered_from_their_json_and
     sent: list[dict[str, Any]] = []
     parsed: list[dict[str, Any]] = []
 
-    async def send_response(_exchange: Any, body: dict[str, Any]) -> int:
+    async def send_response(_exchange: Any, body: dict[str, Any], *, locate: bool) -> int:
         sent.append(body)
         return 1234  # the message posted, as the callback's answer names it
 

@@ -114,7 +114,7 @@ def click(
 
 def responses(webhooks: RecordingWebhooks) -> list[dict[str, Any]]:
     """The callbacks sent, in order."""
-    return [sent for name, sent in webhooks.calls if name == "create_interaction_response"]
+    return [sent for name, sent in webhooks.calls if name == "callback"]
 
 
 @pytest.mark.parametrize(
@@ -129,10 +129,10 @@ def test_delete_reads_who_clicked_and_their_permissions_from_the_interaction(
 
     if deleted:
         assert clicked.names() == [
-            "create_interaction_response",
-            "delete_original_interaction_response",
+            "callback",
+            "delete original",
         ]
-        assert clicked.only("create_interaction_response") == {"type": 6}
+        assert clicked.only("callback") == {"type": 6}
     else:
         (sent,) = responses(clicked)
         assert sent["data"]["flags"] == 64
@@ -145,13 +145,13 @@ def test_a_suggestion_clicked_posts_the_card_that_was_meant() -> None:
     )
 
     # The "did you mean" is closed in place, then the card is posted for all to see.
-    assert clicked.names() == ["create_interaction_response", "execute_webhook"]
-    closed = clicked.only("create_interaction_response")
+    assert clicked.names() == ["callback", "followup"]
+    closed = clicked.only("callback")
     assert closed["type"] == UPDATE_MESSAGE
     assert closed["data"]["content"] == "You chose **Django**."
     rows = closed["data"]["components"]
     assert all(component["disabled"] for row in rows for component in row["components"])
-    card = clicked.only("execute_webhook")
+    card = clicked.only("followup")
     assert card["embeds"][0]["title"] == "Django"
     assert "flags" not in card
 
@@ -215,9 +215,9 @@ def test_a_click_that_fails_is_reported_to_the_clicker_and_logged(
 def test_a_click_discord_refuses_is_not_answered_again(
     error: discord.HTTPException, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clicked = click(posted(PAGES), "Next ▶", fail=("create_interaction_response", error))
+    clicked = click(posted(PAGES), "Next ▶", fail=("callback", error))
 
-    assert clicked.names() == ["create_interaction_response"]
+    assert clicked.names() == ["callback"]
     assert problems_logged(caplog) == [logging.WARNING]
 
 

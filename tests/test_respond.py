@@ -22,6 +22,7 @@ from bot import replies, respond
 from bot.bot import _Callback
 from bot.cooldown import Cooldown, LocalCooldown
 from bot.json_answers import JsonExchange
+from bot.metrics import Metrics
 from bot.replies import Reply
 from bot.respond import GENERIC_ERROR, Responder, report_error
 from bot.store import Snapshot
@@ -257,7 +258,28 @@ def clicked(message_id: int) -> tuple[JsonExchange, RecordingWebhooks]:
     and the webhook adapter that records its answer (to be set as the adapter of the moment)."""
     data = {"custom_id": "gb:del:1", "component_type": 2}
     payload = interaction_json(3, data, message={"id": str(message_id)})
-    return _Callback(SimpleNamespace(http=CLIENT_HTTP), payload), RecordingWebhooks()  # type: ignore[arg-type]
+    client = SimpleNamespace(http=CLIENT_HTTP, metrics=Metrics())
+    return _Callback(client, payload), RecordingWebhooks()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("cooldown", "located"), [(60, True), (0, False)], ids=["on", "off"])
+def test_a_gateway_callback_asks_discord_for_the_message_only_when_the_cooldown_needs_it(
+    cooldown: int, located: bool
+) -> None:
+    payload = interaction_json(2, {"id": "5", "type": 1, "name": "framework"})
+    exchange = _Callback(SimpleNamespace(http=CLIENT_HTTP, metrics=Metrics()), payload)  # type: ignore[arg-type]
+    webhooks = RecordingWebhooks()
+
+    async def answer() -> None:
+        async_context.set(webhooks)  # type: ignore[arg-type]
+        await Responder(LocalCooldown(Cooldown(cooldown)), walkthrough_timeout=900).send(
+            exchange, CARD
+        )
+
+    run(answer())
+
+    assert webhooks.names() == ["callback"]
+    assert webhooks.located == [located]
 
 
 def test_a_deleted_answer_lets_the_next_asker_have_it_again() -> None:
@@ -270,8 +292,8 @@ def test_a_deleted_answer_lets_the_next_asker_have_it_again() -> None:
         async_context.set(webhooks)  # type: ignore[arg-type]
         await bot.delete(click)
         assert webhooks.names() == [
-            "create_interaction_response",
-            "delete_original_interaction_response",
+            "callback",
+            "delete original",
         ]
         again = FakeInteraction()
         await bot.send(again, CARD)
@@ -301,10 +323,10 @@ def test_an_edit_replaces_the_message_through_whichever_response_is_left(
 
     name, sent = webhooks.calls[-1]
     if acknowledged:
-        assert name == "edit_original_interaction_response"
+        assert name == "edit original"
         assert "tts" not in sent
     else:
-        assert (name, sent["type"]) == ("create_interaction_response", 7)
+        assert (name, sent["type"]) == ("callback", 7)
         sent = sent["data"]
     assert sent["embeds"][0]["title"] == "Django"
     assert sent["components"][-1]["components"][-1]["label"] == "Delete"
