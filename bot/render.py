@@ -5,6 +5,7 @@ Pure functions: no I/O and no interaction, so everything here is tested synchron
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 from urllib.parse import quote
@@ -60,6 +61,8 @@ KIND_EMOJI = {
     "repository": "📂",
 }
 """The icon of each kind of resource, in the order a legend lists them."""
+PLAIN_CACHE = 1024
+"""Guide strings kept escaped by `plain`: the ones shown most, in a few tens of KB."""
 LINK_EMOJI = "🔗"
 """The icon of a resource of no stated kind."""
 STEP_TITLES = {
@@ -79,10 +82,13 @@ def truncate(text: str, limit: int) -> str:
     return text[: max(limit - len(ELLIPSIS), 0)].rstrip() + ELLIPSIS
 
 
+@functools.lru_cache(maxsize=PLAIN_CACHE)
 def plain(text: str) -> str:
     """Return guide text that is not markdown (a name, a language, a list entry) to show as typed.
 
-    Only the intro, prerequisites text, descriptions and conclusion of a guide are markdown.
+    Only the intro, prerequisites text, descriptions and conclusion of a guide are markdown. The
+    same few strings are shown again and again (every walkthrough step past the first lists the
+    guide's languages), and escaping one runs eight regular expressions: each is escaped once.
     """
     return discord.utils.escape_markdown(text)
 
