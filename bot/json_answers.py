@@ -42,6 +42,7 @@ CHAT_INPUT = 1
 DEFERRED_CHANNEL_MESSAGE = 5
 DEFERRED_UPDATE_MESSAGE = 6
 AUTOCOMPLETE_RESULT = 8
+ADMINISTRATOR = 1 << 3
 MANAGE_MESSAGES = 1 << 13
 OUT_OF_DATE = (
     "This button is from an older version of the bot and does nothing now; "
@@ -70,8 +71,9 @@ class JsonExchange(Exchange):
         self.message_id = int(message["id"]) if isinstance(message, dict) else None
         """The message whose component was clicked; None unless a click."""
         permissions = (payload.get("member") or {}).get("permissions")
-        self.manage_messages = bool(int(permissions or 0) & MANAGE_MESSAGES)
-        """Whether the user may manage messages in the channel (never in a DM)."""
+        self.manage_messages = bool(int(permissions or 0) & (MANAGE_MESSAGES | ADMINISTRATOR))
+        """Whether the user may manage messages in the channel (an administrator may; nobody may
+        in a DM)."""
         self.token = str(payload["token"])
         self._application_id = int(payload["application_id"])
         self._http = bot.http

@@ -119,8 +119,8 @@ def responses(webhooks: RecordingWebhooks) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("user", "permissions", "deleted"),
-    [(ASKER, 0, True), (OTHER, MANAGE_MESSAGES, True), (OTHER, 0, False)],
-    ids=["asker", "moderator", "someone else"],
+    [(ASKER, 0, True), (OTHER, MANAGE_MESSAGES, True), (OTHER, 1 << 3, True), (OTHER, 0, False)],
+    ids=["asker", "moderator", "administrator", "someone else"],
 )
 def test_delete_reads_who_clicked_and_their_permissions_from_the_interaction(
     user: int, permissions: int, deleted: bool
