@@ -968,3 +968,10 @@ def test_every_emulator_shares_the_validator_of_its_spec(tmp_path: Path) -> None
 
     assert DiscordEmulator().validator is DiscordEmulator().validator
     assert DiscordEmulator(spec_path=other).validator is not DiscordEmulator().validator
+
+
+def test_two_emulators_made_at_once_name_different_servers_and_channels() -> None:
+    first, second = DiscordEmulator(), DiscordEmulator()
+
+    assert first.guild_id != second.guild_id
+    assert first.channel_id != second.channel_id

@@ -71,17 +71,21 @@ APPLICATION_COMMAND_AUTOCOMPLETE = 4
 MODAL_SUBMIT = 5
 
 
+_INCREMENTS = itertools.count()
+"""One count for every factory of the process: two emulators made in the same millisecond (a
+test running two bots) must not hand out the same server or channel ids."""
+
+
 class SnowflakeFactory:
     """Make unique, time-ordered Discord IDs, as discord.py's `snowflake_time` expects."""
 
     def __init__(self, worker: int = 1) -> None:
         self._worker = worker & 0x1F
-        self._counter = itertools.count()
 
     def __call__(self) -> str:
         """Return a new snowflake as Discord sends it: a decimal string."""
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        increment = next(self._counter) & 0xFFF
+        increment = next(_INCREMENTS) & 0xFFF
         return str((ms << 22) | (self._worker << 17) | increment)
 
 
