@@ -970,7 +970,11 @@ def test_every_emulator_shares_the_validator_of_its_spec(tmp_path: Path) -> None
     assert DiscordEmulator(spec_path=other).validator is not DiscordEmulator().validator
 
 
-def test_two_emulators_made_at_once_name_different_servers_and_channels() -> None:
+def test_two_emulators_made_at_once_name_different_servers_and_channels(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(payloads.time, "time", lambda: 1_800_000_000.0)  # the same millisecond
+
     first, second = DiscordEmulator(), DiscordEmulator()
 
     assert first.guild_id != second.guild_id
