@@ -13,6 +13,7 @@ import asyncio
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_SECONDS = 5
 """How long to wait for a database to accept a connection; recording waits, never an answer."""
+WAL_RETRY_SECONDS = 0.01
 OPERATION_TIMEOUT_SECONDS = 10.0
 """How long one PostgreSQL call (connecting included) may take: a server that went silent (a
 network that drops packets) would otherwise hold the recorder until TCP gives up, hours later."""
@@ -261,8 +263,7 @@ class SqliteStore(InsightStore):
             check_same_thread=False,
         )
         try:
-            # Write-ahead logging lets `guidebot gaps` read while the bot writes.
-            db.execute("PRAGMA journal_mode=WAL")
+            _write_ahead_logging(db)
             with db:
                 db.execute("BEGIN IMMEDIATE")  # one process upgrades; the others wait
                 db.execute(_VERSION_TABLE)
@@ -274,6 +275,24 @@ class SqliteStore(InsightStore):
             db.close()
             raise
         return db
+
+
+def _write_ahead_logging(db: sqlite3.Connection) -> None:
+    """Put the file in write-ahead logging, which lets `guidebot gaps` read while the bot writes.
+
+    Two connections opening a new file at once (the bot's writer and a report) may both switch
+    it, and SQLite refuses the second at once, without waiting as it waits for other locks:
+    that one tries again, for as long as a connection may take.
+    """
+    deadline = time.monotonic() + CONNECT_TIMEOUT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_SECONDS)
 
 
 def _sqlite_version(db: sqlite3.Connection) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -272,3 +273,24 @@ def test_ci_requires_postgresql() -> None:
     assert lines.index("export GUIDEBOT_REQUIRE_POSTGRES=1") < next(
         i for i, line in enumerate(lines) if line.startswith("exec ")
     )
+
+
+def test_a_sqlite_file_locked_while_another_connection_opens_it_is_waited_for(
+    tmp_path: Path,
+) -> None:
+    """A store opened while another connection writes the file, not yet in write-ahead logging,
+    waits for it: SQLite refuses the switch at once rather than wait for that lock."""
+    path = tmp_path / "insight.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE other (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO other VALUES (1)")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        version = asyncio.run(open_store(f"sqlite:///{path}").schema_version())
+    finally:
+        release.join()
+        holder.close()
+
+    assert version == SCHEMA_VERSION
