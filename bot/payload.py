@@ -170,7 +170,7 @@ class ComponentRows(discord.ui.View):
         return True
 
     def is_dispatchable(self) -> bool:
-        """Never: the client routes clicks by custom_id (`bot.views`), not through views."""
+        """Never: clicks are routed by custom_id (`bot.json_answers`), not through views."""
         return False
 
     def has_components_v2(self) -> bool:
