@@ -76,10 +76,11 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 _VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY)"
 
 # Queries in SQLite's `:name` style; PostgreSQL's `%(name)s` is derived (`_postgres_sql`).
-_INSERT = (
-    "INSERT INTO lookups (at, guild_id, command, query, outcome, framework) "
-    "VALUES (:at, :guild_id, :command, :query, :outcome, :framework)"
-)
+_INSERT_INTO = "INSERT INTO lookups (at, guild_id, command, query, outcome, framework) VALUES "
+_INSERT = _INSERT_INTO + "(:at, :guild_id, :command, :query, :outcome, :framework)"
+_COLUMNS = ("at", "guild_id", "command", "query", "outcome", "framework")
+"""The columns `_INSERT_INTO` names, in its order."""
+_ROW_OF_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?)"
 _PRUNE = "DELETE FROM lookups WHERE at < :before"
 # One server's records, or every server's when :guild_id is NULL (CAST gives PostgreSQL its type).
 _MISSES = (
@@ -196,7 +197,7 @@ class SqliteStore(InsightStore):
     async def write(self, records: Sequence[Record]) -> None:
         """Store `records` in one transaction."""
         rows = [_row(record, record.at.timestamp()) for record in records]
-        await self._run(lambda db: db.executemany(_INSERT, rows))
+        await self._run(lambda db: _insert_rows(db, rows))
 
     async def prune(self, before: datetime) -> int:
         """Delete the records made before `before`; return how many went."""
@@ -275,6 +276,25 @@ class SqliteStore(InsightStore):
             db.close()
             raise
         return db
+
+
+def _insert_rows(db: sqlite3.Connection, rows: Sequence[dict[str, object]]) -> sqlite3.Cursor:
+    """Insert `rows`, as many to a statement as SQLite takes parameters for.
+
+    `executemany` steps once per row, and the sqlite3 module lets go of the GIL at each step and
+    takes it back: while the event loop is busy (a worker answering thousands of interactions a
+    second) each of those waits, and makes the loop stop for it, 500 times a batch. A statement
+    of many rows steps once.
+    """
+    per_statement = max(1, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(_COLUMNS))
+    cursor = db.cursor()
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(
+            _INSERT_INTO + ", ".join([_ROW_OF_PLACEHOLDERS] * len(chunk)),
+            [row[column] for row in chunk for column in _COLUMNS],
+        )
+    return cursor
 
 
 def _write_ahead_logging(db: sqlite3.Connection) -> None:

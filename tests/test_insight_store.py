@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from bot.insight import Count, Gaps, Outcome, Record
-from bot.insight_store import SCHEMA_VERSION, InsightError, InsightStore, open_store
+from bot.insight_store import SCHEMA_VERSION, InsightError, InsightStore, SqliteStore, open_store
 from tests.helpers import VERSION_1, run_sql
 from tests.postgres import REQUIRE_ENV, URL_ENV, fresh_database, server_url
 
@@ -294,3 +294,26 @@ def test_a_sqlite_file_locked_while_another_connection_opens_it_is_waited_for(
         holder.close()
 
     assert version == SCHEMA_VERSION
+
+
+def test_a_batch_is_written_whole_however_few_parameters_sqlite_takes_a_statement(
+    tmp_path: Path,
+) -> None:
+    """Rows go many to a statement, as many as SQLite's parameter limit allows: here two."""
+    store = SqliteStore(tmp_path / "insight.sqlite3")
+    records = [record(f"query {number}", at=NOW + timedelta(seconds=number)) for number in range(5)]
+
+    async def scenario() -> Gaps:
+        await store.schema_version()
+        assert store._db is not None
+        store._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 13)  # two rows of six
+        await store.write(records)
+        return await store.gaps(since=NOW, guild_id=GUILD, limit=10)
+
+    try:
+        gaps = asyncio.run(scenario())
+    finally:
+        asyncio.run(store.close())
+
+    assert gaps.lookups == 5
+    assert sorted(count.name for count in gaps.misses) == [f"query {n}" for n in range(5)]
