@@ -243,12 +243,8 @@ class GuideBot(commands.AutoShardedBot):
 class _Callback(JsonExchange):
     """An interaction from the gateway answered from its JSON: its response is the callback."""
 
-    def __init__(self, bot: GuideBot, payload: dict[str, Any]) -> None:
-        super().__init__(bot, payload)
-        self._metrics = bot.metrics
-
     async def _send_response(self, body: dict[str, Any], *, locate: bool) -> int | None:
-        """POST the callback; once Discord took it, note the response time.
+        """POST the callback.
 
         Discord answers a callback with the message it posted only when asked (`with_response`),
         as discord.py always does: that answer, a card's 2-3 KB of embed and components, is read
@@ -259,18 +255,19 @@ class _Callback(JsonExchange):
         response = await async_context.get().request(
             route, payload=body, params=WITH_RESPONSE if locate else None, **self.session()
         )
-        self._metrics.responded(self.id)
         answered = response.get("interaction") if isinstance(response, dict) else None
         message_id = answered.get("response_message_id") if isinstance(answered, dict) else None
         return int(message_id) if message_id is not None else None
 
 
 class _TimedAdapter(AsyncWebhookAdapter):
-    """discord.py's interaction webhook adapter, noting each callback as the first response.
+    """discord.py's interaction webhook adapter, noting its callbacks as first responses.
 
-    Every interaction gets exactly one callback (answer, defer or autocomplete choices), and it
-    is always its first response, so it is where the response time ends. (An aiohttp trace on
-    the client's session would see it too, but costs every request a dozen signal calls.)
+    An interaction discord.py answers (an admin command, an option the command tree refused) gets
+    exactly one callback (answer or defer), always its first response, so it is where the
+    response time ends; one answered from its JSON notes its own (`JsonExchange.respond`). (An
+    aiohttp trace on the client's session would see them too, but costs every request a dozen
+    signal calls.)
     """
 
     def __init__(self, metrics: Metrics) -> None:

@@ -4,10 +4,10 @@ Discord POSTs each interaction to `/interactions`, signed with the application's
 A learner's command, autocomplete or click is answered from its JSON (`bot.json_answers`), as in
 gateway mode. Any other interaction (an admin command, an option the command tree would refuse)
 goes into the same discord.py client the gateway mode runs, through the entry point a gateway
-INTERACTION_CREATE takes. Either way the first response
-(an answer, a defer, choices) becomes the HTTP answer; deferred answers, followups and edits
-then go through the interaction webhook as in gateway mode. Nothing is kept between requests:
-any number of workers can serve one application behind any load balancer.
+INTERACTION_CREATE takes. Either way the first response (an answer, a defer, choices) becomes
+the HTTP answer; deferred answers, followups and edits then go through the interaction webhook
+as in gateway mode. Nothing is kept between requests: any number of workers can serve one
+application behind any load balancer.
 """
 
 from __future__ import annotations
@@ -275,12 +275,8 @@ async def _answer(
 class _HttpExchange(JsonExchange):
     """An interaction POSTed to the endpoint: its one response is the HTTP answer."""
 
-    def __init__(self, bot: GuideBot, payload: dict[str, Any]) -> None:
-        super().__init__(bot, payload)
-        self._metrics = bot.metrics
-
     async def _send_response(self, body: dict[str, Any], *, locate: bool) -> None:
-        """Hand `body` to the waiting request, now: the response time is taken here.
+        """Hand `body` to the waiting request, now.
 
         Discord's answer to it names no message, however it is asked (`locate`).
         """
@@ -288,4 +284,3 @@ class _HttpExchange(JsonExchange):
         if not isinstance(adapter, _FirstResponse):
             raise TypeError("an HTTP interaction is answered only inside its request")
         adapter.respond(body)
-        self._metrics.responded(self.id)

@@ -31,6 +31,7 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_SECONDS = 5
 """How long to wait for a database to accept a connection; recording waits, never an answer."""
 WAL_RETRY_SECONDS = 0.01
+"""Pause between two tries to switch a file another connection holds to write-ahead logging."""
 OPERATION_TIMEOUT_SECONDS = 10.0
 """How long one PostgreSQL call (connecting included) may take: a server that went silent (a
 network that drops packets) would otherwise hold the recorder until TCP gives up, hours later."""

@@ -77,6 +77,7 @@ class JsonExchange(Exchange):
         self.token = str(payload["token"])
         self._application_id = int(payload["application_id"])
         self._http = bot.http
+        self._metrics = bot.metrics
         self._outcome = "answered"
         self._responded = False
 
@@ -84,11 +85,13 @@ class JsonExchange(Exchange):
         """Send `body`, callback JSON, as the interaction's one response.
 
         Once Discord has taken it, and only then, the interaction is done (as discord.py's
-        `InteractionResponse.is_done` says), so a failed response can still be answered.
-        With `locate`, returns the id of the message it posted, when Discord names it.
+        `InteractionResponse.is_done` says), so a failed response can still be answered; and
+        that is when its response time ends. With `locate`, returns the id of the message it
+        posted, when Discord names it.
         """
         message_id = await self._send_response(body, locate=locate)
         self._responded = True
+        self._metrics.responded(self.id)
         return message_id
 
     @abc.abstractmethod
