@@ -60,20 +60,6 @@ def test_with_one_thread_the_guide_is_loaded_in_a_forked_child(tmp_path, monkeyp
     assert int(loaded_in) != os.getpid()
 
 
-@LOADS
-def test_the_child_sends_back_every_problem_of_a_broken_guide(load, tmp_path):
-    path = tmp_path / "guide.yaml"
-    write_guide(path, guide_text(2).replace("    language: Python", "    language: [Python]"))
-    with pytest.raises(GuideError) as here:
-        load_guide(path)
-
-    with pytest.raises(GuideError) as apart_error:
-        load(path)
-
-    assert apart_error.value.problems == here.value.problems
-    assert here.value.problems[0].field == "frameworks[0].language"
-
-
 def test_the_guide_is_loaded_in_a_child_that_imports_no_discord(tmp_path, monkeypatch):
     seen = tmp_path / "modules.txt"
     script = (
@@ -145,13 +131,22 @@ def test_the_child_sends_back_the_whole_snapshot_with_the_pairs_index(load):
     assert snapshot.by_ref(framework_ref("flask")) == here.by_ref(framework_ref("flask"))
 
 
-@SNAPSHOT_LOADS
-def test_the_child_sends_back_every_problem_when_asked_for_a_snapshot(load, tmp_path):
+@pytest.mark.parametrize(
+    "load",
+    [load_guide_apart, from_a_thread, load_snapshot_apart, snapshot_from_a_thread],
+    ids=["guide forked", "guide new", "snapshot forked", "snapshot new"],
+)
+def test_the_child_sends_back_every_problem_of_a_broken_guide(load, tmp_path):
     path = tmp_path / "guide.yaml"
     write_guide(path, guide_text(2).replace("    language: Python", "    language: [Python]"))
+    with pytest.raises(GuideError) as here:
+        load_guide(path)
+
     with pytest.raises(GuideError) as apart_error:
         load(path)
-    assert apart_error.value.problems[0].field == "frameworks[0].language"
+
+    assert apart_error.value.problems == here.value.problems
+    assert here.value.problems[0].field == "frameworks[0].language"
 
 
 def test_a_snapshot_without_an_answer_from_the_child_is_built_here(monkeypatch):
